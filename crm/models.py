@@ -1,0 +1,236 @@
+"""The system of record: leads, calls, turns, meetings, reps and the do-not-call list."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class Lead(models.Model):
+    """A person we may call. One row per phone number, shared by every campaign that holds it."""
+
+    phone = PhoneNumberField(unique=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    timezone = models.CharField(
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text="IANA zone; several comma-separated when the number spans zones "
+        "(the dialer then uses the most restrictive window).",
+    )
+    consent_source = models.CharField(max_length=200, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name or 'Lead'} ({self.phone})"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+    @property
+    def zones(self) -> list[ZoneInfo]:
+        return [ZoneInfo(name) for name in self.timezone.split(",") if name]
+
+
+class DoNotCall(models.Model):
+    class Source(models.TextChoices):
+        OPT_OUT = "opt_out", "Asked on a call"
+        IMPORT = "import", "Imported list"
+        MANUAL = "manual", "Added by staff"
+
+    phone = PhoneNumberField(unique=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "do-not-call entry"
+        verbose_name_plural = "do-not-call list"
+
+    def __str__(self) -> str:
+        return str(self.phone)
+
+
+class Rep(models.Model):
+    """A human sales rep the agent books meetings for and transfers calls to."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rep")
+    phone = PhoneNumberField(blank=True)
+    timezone = models.CharField(max_length=64, default="America/New_York")
+    meeting_minutes = models.PositiveSmallIntegerField(default=30)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["user__first_name", "user__last_name", "id"]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class Availability(models.Model):
+    """Weekly working hours of a rep, in the rep's own timezone."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    rep = models.ForeignKey(Rep, on_delete=models.CASCADE, related_name="availability")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["rep", "weekday", "start"]
+        verbose_name_plural = "availability"
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="availability_start_before_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class Call(models.Model):
+    """One dial attempt of one lead in one campaign."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        DIALING = "dialing", "Dialing"
+        RINGING = "ringing", "Ringing"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.DIALING, Status.RINGING, Status.IN_PROGRESS)
+
+    class Outcome(models.TextChoices):
+        BOOKED = "booked", "Meeting booked"
+        NOT_INTERESTED = "not_interested", "Not interested"
+        CALLBACK = "callback", "Call back later"
+        OPT_OUT = "opt_out", "Opted out"
+        TRANSFERRED = "transferred", "Transferred to rep"
+        CONVERSATION = "conversation", "Conversation, no booking"
+        HUNG_UP = "hung_up", "Hung up"
+        VOICEMAIL = "voicemail", "Voicemail"
+        NO_ANSWER = "no_answer", "No answer"
+        BUSY = "busy", "Busy"
+        INVALID_NUMBER = "invalid_number", "Invalid number"
+        BLOCKED = "blocked", "Blocked (do-not-call or window)"
+        FAILED = "failed", "Failed"
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="calls")
+    campaign_lead = models.ForeignKey("campaigns.CampaignLead", on_delete=models.PROTECT, related_name="calls")
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="calls")
+    script_version = models.ForeignKey(
+        "campaigns.ScriptVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
+    )
+    attempt = models.PositiveSmallIntegerField(default=1)
+    provider = models.CharField(max_length=20, default="sim")
+    provider_sid = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True, db_index=True)
+    answered_by = models.CharField(max_length=32, blank=True, help_text="Answering-machine detection result")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    placed_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    status_events = models.JSONField(default=list, blank=True, help_text="Provider status timeline")
+    recording = models.FileField(upload_to="recordings/%Y/%m/", blank=True)
+    summary = models.TextField(blank=True)
+    extracted = models.JSONField(default=dict, blank=True, help_text="Qualification answers")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["campaign", "status"], name="call_campaign_status")]
+
+    def __str__(self) -> str:
+        return f"Call {self.pk} to {self.lead.phone if self.lead_id else '?'}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class Turn(models.Model):
+    """One utterance in a call, saved when it ends, with what the caller actually heard."""
+
+    class Speaker(models.TextChoices):
+        AGENT = "agent", "Agent"
+        CALLER = "caller", "Caller"
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="turns")
+    index = models.PositiveIntegerField()
+    speaker = models.CharField(max_length=10, choices=Speaker.choices)
+    text = models.TextField(help_text="What was said (agent: what was generated)")
+    heard_text = models.TextField(blank=True, help_text="Agent turns: the part the caller heard")
+    interrupted = models.BooleanField(default=False)
+    started_ms = models.PositiveIntegerField(default=0, help_text="Offset from call start")
+    ended_ms = models.PositiveIntegerField(default=0)
+    stt_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Caller speech end to STT final")
+    llm_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Caller speech end to LLM first token")
+    tts_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Caller speech end to TTS first byte")
+    v2v_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Caller speech end to first audio sent")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["call", "index"]
+        constraints = [models.UniqueConstraint(fields=["call", "index"], name="turn_unique_index")]
+
+    def __str__(self) -> str:
+        return f"{self.speaker}: {self.text[:40]}"
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CONFIRMED = "confirmed", "Confirmed"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        CANCELED = "canceled", "Canceled"
+        HELD = "held", "Held"
+        NO_SHOW = "no_show", "No-show"
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="meetings")
+    call = models.ForeignKey(Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings"
+    )
+    rep = models.ForeignKey(Rep, on_delete=models.PROTECT, related_name="meetings")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED, db_index=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "start"],
+                condition=~Q(status="canceled"),
+                name="meeting_rep_no_double_booking",
+            ),
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="meeting_start_before_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead} with {self.rep} at {self.start:%Y-%m-%d %H:%M}"

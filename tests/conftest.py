@@ -1,0 +1,27 @@
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    redis = "redis" if settings.REDIS_URL else "none (eager Celery)"
+    return [f"parley database: {engine}", f"parley broker: {redis}"]
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str, *roles: str, **extra) -> User:
+        user = User.objects.create_user(username=username, password="pw-for-tests", **extra)
+        for role in roles:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"

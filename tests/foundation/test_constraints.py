@@ -1,0 +1,73 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from campaigns.models import CampaignLead
+from crm.models import Meeting
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_lead_cannot_be_in_one_campaign_twice():
+    campaign = factories.campaign()
+    lead = factories.lead()
+    CampaignLead.objects.create(campaign=campaign, lead=lead)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CampaignLead.objects.create(campaign=campaign, lead=lead)
+    assert CampaignLead.objects.filter(lead=lead).count() == 1
+
+
+def test_the_same_lead_may_be_in_two_campaigns():
+    lead = factories.lead()
+    CampaignLead.objects.create(campaign=factories.campaign(), lead=lead)
+    CampaignLead.objects.create(campaign=factories.campaign(), lead=lead)
+    assert CampaignLead.objects.filter(lead=lead).count() == 2
+
+
+def test_a_phone_number_is_one_lead():
+    factories.lead("+12015550123")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.lead("+12015550123")
+
+
+def test_a_rep_cannot_be_double_booked():
+    rep = factories.rep()
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
+    end = start + dt.timedelta(minutes=30)
+    Meeting.objects.create(lead=factories.lead(), rep=rep, start=start, end=end)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Meeting.objects.create(lead=factories.lead(), rep=rep, start=start, end=end)
+    assert Meeting.objects.filter(rep=rep).count() == 1
+
+
+def test_a_canceled_meeting_frees_its_slot():
+    rep = factories.rep()
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
+    end = start + dt.timedelta(minutes=30)
+    Meeting.objects.create(lead=factories.lead(), rep=rep, start=start, end=end, status=Meeting.Status.CANCELED)
+    Meeting.objects.create(lead=factories.lead(), rep=rep, start=start, end=end)
+    assert Meeting.objects.filter(rep=rep).count() == 2
+
+
+def test_two_reps_may_meet_at_the_same_time():
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
+    end = start + dt.timedelta(minutes=30)
+    for rep in (factories.rep(), factories.rep()):
+        Meeting.objects.create(lead=factories.lead(), rep=rep, start=start, end=end)
+    assert Meeting.objects.count() == 2
+
+
+def test_script_versions_are_immutable():
+    version = factories.script().latest_version
+    version.instructions = "changed"
+    with pytest.raises(ValidationError):
+        version.save()
+
+
+def test_a_calling_window_must_open_before_it_closes():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.campaign(window_start=dt.time(20), window_end=dt.time(9))
