@@ -152,6 +152,8 @@ class Call(models.Model):
     placed_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    media_started_at = models.DateTimeField(null=True, blank=True, help_text="Voice session began")
+    media_ended_at = models.DateTimeField(null=True, blank=True, help_text="Voice session ended, turns saved")
     finalized_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     status_events = models.JSONField(default=list, blank=True, help_text="Provider status timeline")

@@ -1,0 +1,120 @@
+"""The small contracts every speech and language vendor is adapted to (see docs/architecture.md).
+
+Real adapters (deepgram.py, openai_llm.py, cartesia.py) and the rehearsal ones (voice/sim/) implement
+these; `CallSession` only ever talks to these types. Audio is always mu-law 8 kHz mono bytes.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class ProviderError(Exception):
+    """A vendor stream failed (socket dropped, refused, timed out, malformed): the call must end gracefully."""
+
+
+# --- speech to text -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    is_final: bool
+    speech_final: bool
+    start: float = 0.0  # seconds since the stream opened
+    end: float = 0.0
+    confidence: float = 1.0
+    words: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    timestamp: float
+
+
+@dataclass(frozen=True)
+class UtteranceEnd:
+    last_word_end: float
+
+
+STTEvent = Transcript | SpeechStarted | UtteranceEnd
+
+
+class STTStream(Protocol):
+    """One call's live recognition stream."""
+
+    async def send(self, audio: bytes) -> None: ...
+
+    def events(self) -> AsyncIterator[STTEvent]: ...
+
+    async def keep_alive(self) -> None:
+        """Called while the agent talks and the caller is silent, so the vendor does not hang up."""
+
+    async def finalize(self) -> None:
+        """End of turn: flush what was heard so far into a final transcript."""
+
+    async def close(self) -> None: ...
+
+
+class STT(Protocol):
+    async def open(self) -> STTStream: ...
+
+
+# --- language model -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+LLMEvent = TextDelta | ToolCall
+
+
+@dataclass
+class CallSummary:
+    summary: str
+    extracted: dict[str, Any] = field(default_factory=dict)
+
+
+class LLM(Protocol):
+    def stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> AsyncIterator[LLMEvent]:
+        """Stream one reply. Cancelling the consuming task (or `aclose()`) stops the vendor stream."""
+
+    async def summarize(self, transcript: list[dict[str, str]], fields: list[dict[str, str]]) -> CallSummary:
+        """Post-call: a short summary and the script's qualification fields."""
+
+
+# --- text to speech -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    audio: bytes  # mu-law 8 kHz
+    words: tuple[dict[str, Any], ...] = ()  # word timestamps, when the vendor offers them
+
+
+class TTSStream(Protocol):
+    """One agent reply: text is pushed sentence by sentence, audio streams back in order."""
+
+    async def push(self, text: str) -> None: ...
+
+    async def end(self) -> None:
+        """No more text for this reply."""
+
+    def audio(self) -> AsyncIterator[AudioChunk]: ...
+
+    async def cancel(self) -> None:
+        """Barge-in: stop generating; audio that still arrives must be dropped by the caller."""
+
+
+class TTS(Protocol):
+    async def open(self, voice: str) -> TTSStream: ...
