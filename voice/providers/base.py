@@ -118,3 +118,19 @@ class TTSStream(Protocol):
 
 class TTS(Protocol):
     async def open(self, voice: str) -> TTSStream: ...
+
+
+# --- per-call context -----------------------------------------------------------------------
+
+
+@dataclass
+class CallContext:
+    """What a provider may need to know about the call it serves (read once when the session starts)."""
+
+    call_id: int
+    call_sid: str = ""
+    stream_sid: str = ""
+    lead: dict[str, Any] = field(default_factory=dict)  # first_name, last_name, company, timezone, attributes…
+    script: dict[str, Any] = field(default_factory=dict)  # ScriptVersion fields: instructions, opening_line…
+    campaign: dict[str, Any] = field(default_factory=dict)  # id, slug, name, max_call_seconds…
+    custom_parameters: dict[str, str] = field(default_factory=dict)  # from Twilio's <Stream><Parameter>
