@@ -1,0 +1,119 @@
+"""Set-based writing of imported rows: leads upserted by phone, hopper entries added, duplicates and DNC found in SQL.
+
+One code path for PostgreSQL and SQLite: rows go into a temporary table (COPY on PostgreSQL, executemany on
+SQLite), then INSERT … SELECT … ON CONFLICT DO NOTHING does the work. Must run inside a transaction."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Model
+
+from crm.models import DoNotCall, Lead
+
+from .models import CampaignLead
+
+TEMP = "parley_import_rows"
+# Columns of the temporary table, in the order import rows carry them.
+ROW_COLUMNS = (
+    "line", "phone", "first_name", "last_name", "company", "email", "timezone", "consent_source", "attributes",
+)
+LEAD_COLUMNS = ROW_COLUMNS[1:]
+
+
+@dataclass
+class ChunkResult:
+    imported: int = 0
+    dnc: int = 0
+    # line -> True when the number was already in the campaign before this import, False when this import added it
+    duplicate_lines: dict[int, bool] = field(default_factory=dict)
+
+
+def add_to_hopper(campaign_id: int, import_id: int, rows: list[tuple], now: dt.datetime) -> ChunkResult:
+    """Create missing leads and attach every row's lead to the campaign once; numbers on the DNC list are parked.
+
+    `rows` are tuples in ROW_COLUMNS order with phones unique within the list and attributes as JSON text."""
+    result = ChunkResult()
+    if not rows:
+        return result
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {TEMP}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {TEMP} (line integer, phone varchar(128), first_name text, last_name text, "
+            "company text, email text, timezone text, consent_source text, attributes text)"
+        )
+        if postgres:
+            with cursor.cursor.copy(f"COPY {TEMP} ({', '.join(ROW_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"ANALYZE {TEMP}")
+        else:
+            marks = ", ".join(["%s"] * len(ROW_COLUMNS))
+            cursor.executemany(f"INSERT INTO {TEMP} VALUES ({marks})", rows)
+
+        attributes = "CAST(t.attributes AS jsonb)" if postgres else "t.attributes"
+        given = {c: (f"t.{c}", []) for c in LEAD_COLUMNS}
+        given["attributes"] = (attributes, [])
+        cursor.execute(
+            *_insert_select(
+                Lead, given, now, f"FROM {TEMP} t WHERE true ORDER BY t.line ON CONFLICT (phone) DO NOTHING"
+            )
+        )
+
+        dnc = (
+            f"CASE WHEN EXISTS (SELECT 1 FROM {DoNotCall._meta.db_table} d WHERE d.phone = t.phone) "
+            "THEN %s ELSE %s END"
+        )
+        entry_given = {
+            "campaign_id": ("%s", [campaign_id]),
+            "lead_id": ("l.id", []),
+            "lead_import_id": ("%s", [import_id]),
+            "state": (dnc, [CampaignLead.State.DO_NOT_CALL, CampaignLead.State.PENDING]),
+        }
+        cursor.execute(
+            *_insert_select(
+                CampaignLead,
+                entry_given,
+                now,
+                f"FROM {TEMP} t JOIN {Lead._meta.db_table} l ON l.phone = t.phone WHERE true ORDER BY t.line "
+                "ON CONFLICT (campaign_id, lead_id) DO NOTHING",
+            )
+        )
+        # Rows this import did not add (already in the campaign) and rows it parked as do-not-call.
+        cursor.execute(
+            f"SELECT t.line, e.lead_import_id, e.state FROM {TEMP} t "
+            f"JOIN {Lead._meta.db_table} l ON l.phone = t.phone "
+            f"JOIN {CampaignLead._meta.db_table} e ON e.lead_id = l.id AND e.campaign_id = %s "
+            "WHERE e.lead_import_id IS NULL OR e.lead_import_id <> %s OR e.state = %s",
+            [campaign_id, import_id, CampaignLead.State.DO_NOT_CALL],
+        )
+        for line, entry_import, state in cursor.fetchall():
+            if entry_import != import_id:
+                result.duplicate_lines[line] = True
+            elif state == CampaignLead.State.DO_NOT_CALL:
+                result.dnc += 1
+        cursor.execute(f"DROP TABLE {TEMP}")
+    result.imported = len(rows) - len(result.duplicate_lines)
+    return result
+
+
+def _insert_select(model: type[Model], given: dict[str, tuple[str, list]], now: dt.datetime, tail: str):
+    """INSERT INTO model (every concrete column) SELECT …: columns not `given` get the field's default,
+    so a field added to the model later (with a default) does not break the import."""
+    columns, exprs, params = [], [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(f.column))
+        if f.column in given:
+            expr, expr_params = given[f.column]
+            exprs.append(expr)
+            params.extend(expr_params)
+            continue
+        value = now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
+        exprs.append("%s")
+        params.append(f.get_db_prep_save(value, connection))
+    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(exprs)} {tail}"
+    return sql, params

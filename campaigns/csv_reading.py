@@ -1,0 +1,136 @@
+"""Turning the bytes of an uploaded lead list into rows: encoding, delimiter, header, physical line numbers."""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+SNIFF_LINES = 50
+# Characters no text table holds: NUL and the C0 controls other than tab, newline, carriage return and form feed.
+_CONTROL = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
+
+csv.field_size_limit(10 * 1024 * 1024)
+
+
+class UnreadableFile(ValueError):
+    """The file is not a table we can read; the message is one sentence a manager can act on."""
+
+
+@dataclass
+class Table:
+    text: str
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    header_line: int
+    sample: list[list[str]] = field(default_factory=list)
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """Yield (line where the row starts, cells) for every non-blank data row.
+
+        The line is the physical line in the file, so a row after a quoted newline reports the right line."""
+        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        consumed = 0
+        for cells in reader:
+            start = consumed + 1
+            consumed = reader.line_num
+            if start <= self.header_line or _is_blank(cells):
+                continue
+            yield start, cells
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Return (text, encoding name): UTF-8 with or without BOM, UTF-16 with BOM, then Windows-1252, then Latin-1."""
+    if not data.strip():
+        raise UnreadableFile("The file is empty.")
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFile("This is an Excel workbook, not a CSV file: save it as CSV and upload that.")
+    for bom, name in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError:
+                break
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ("utf-8-sig", "windows-1252", "latin-1")
+    else:
+        candidates = ("utf-8", "windows-1252", "latin-1")
+    head = data[:65536]
+    controls = sum(head.count(bytes([c])) for c in _CONTROL)
+    if b"\x00" in head or controls > max(8, len(head) // 200):
+        raise UnreadableFile("This file is binary, not a text table: export the list as CSV and upload that.")
+    for name in candidates:
+        try:
+            return data.decode(name), name
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("The file's text encoding could not be recognised.")  # latin-1 never fails; kept for clarity
+
+
+def sniff_delimiter(text: str) -> str:
+    """The candidate that splits the first lines into the most columns, consistently from row to row."""
+    sample = "".join(io.StringIO(text, newline="").readlines(256 * 1024)[: SNIFF_LINES * 4])
+    best, best_score = ",", (-1.0, 0)
+    for delimiter in DELIMITERS:
+        rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if not _is_blank(r)]
+        rows = rows[:SNIFF_LINES]
+        if not rows:
+            continue
+        width = len(rows[0])
+        if width < 2:
+            continue
+        consistent = sum(1 for r in rows if len(r) == width) / len(rows)
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def read_table(data: bytes, sample_rows: int = 5) -> Table:
+    """Decode, sniff and find the header; refuses (UnreadableFile) anything that is not a table."""
+    text, encoding = decode(data)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers: list[str] | None = None
+    header_line = 0
+    sample: list[list[str]] = []
+    consumed = 0
+    try:
+        for cells in reader:
+            start = consumed + 1
+            consumed = reader.line_num
+            if _is_blank(cells):
+                continue
+            if headers is None:
+                headers, header_line = unique_headers(cells), start
+                continue
+            sample.append(cells)
+            if len(sample) >= sample_rows:
+                break
+    except csv.Error as exc:
+        raise UnreadableFile(f"The file is not a readable table near line {consumed + 1} ({exc}).") from None
+    if headers is None:
+        raise UnreadableFile("The file is empty.")
+    return Table(text, encoding, delimiter, headers, header_line, sample)
+
+
+def unique_headers(cells: list[str]) -> list[str]:
+    """Trimmed header names; blanks become "Column N" and repeats get " (2)", so each is a unique mapping key."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, raw in enumerate(cells, start=1):
+        name = " ".join(raw.split()) or f"Column {i}"
+        count = seen.get(name.lower(), 0) + 1
+        seen[name.lower()] = count
+        out.append(name if count == 1 else f"{name} ({count})")
+    return out
+
+
+def _is_blank(cells: list[str]) -> bool:
+    return all(not c.strip() for c in cells)

@@ -1,0 +1,373 @@
+"""Lead CSV imports: detect the columns, normalise and validate each row, dedupe, park DNC numbers, write in chunks.
+
+Each chunk commits together with the import's checkpoint (processed_rows, counters, errors), so a crashed import
+re-run with the same id resumes exactly after the last committed chunk and never adds a row twice."""
+from __future__ import annotations
+
+import json
+import re
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from crm.models import Lead
+
+from .bulk_hopper import add_to_hopper
+from .csv_reading import Table, UnreadableFile, read_table
+from .models import Campaign, LeadImport
+from .phones import BadPhone, PhoneBook
+
+CHUNK_ROWS = 5000
+PHONE, FULL_NAME, ATTRIBUTE, IGNORE = "phone", "full_name", "attribute", "ignore"
+TARGETS = {
+    PHONE: "Phone",
+    "first_name": "First name",
+    "last_name": "Last name",
+    FULL_NAME: "Full name (split into first and last)",
+    "company": "Company",
+    "email": "Email",
+    "timezone": "Timezone (IANA name)",
+    "consent_source": "Consent",
+    ATTRIBUTE: "Keep as a lead attribute",
+    IGNORE: "Ignore",
+}
+SYNONYMS = {
+    PHONE: (
+        "phone", "phone number", "phonenumber", "phone no", "mobile", "mobile phone", "mobile number", "mobile no",
+        "cell", "cell phone", "cellphone", "cell number", "tel", "telephone", "telephone number", "tel no",
+        "number", "contact number", "direct phone", "direct dial", "work phone", "business phone", "msisdn",
+    ),
+    "first_name": ("first name", "firstname", "first", "given name", "forename", "fname"),
+    "last_name": ("last name", "lastname", "last", "surname", "family name", "lname"),
+    FULL_NAME: ("full name", "fullname", "name", "contact name", "contact", "lead name", "person"),
+    "company": (
+        "company", "company name", "organization", "organisation", "org", "account", "account name", "business",
+        "business name", "employer",
+    ),
+    "email": ("email", "e mail", "email address", "e mail address", "mail", "work email"),
+    "timezone": ("timezone", "time zone", "tz", "zone", "iana timezone", "time zone name"),
+    "consent_source": ("consent", "consent source", "opt in", "opt in source", "optin", "permission", "consent_source"),
+}
+_SYNONYM_INDEX = {s: target for target, names in SYNONYMS.items() for s in names}
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_MAX_LENGTH = {
+    name: Lead._meta.get_field(name).max_length
+    for name in ("first_name", "last_name", "company", "email", "consent_source")
+}
+_ZONES = {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+def header_key(header: str) -> str:
+    return _NON_ALNUM.sub(" ", header.lower()).strip()
+
+
+def detect_mapping(headers: list[str], sample: list[list[str]], region: str = "US") -> dict[str, str]:
+    """Map each column to a lead field by its header (first matching column wins); the rest become attributes.
+
+    Without a phone-like header, a column whose sample values are mostly valid numbers is taken as the phone."""
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        target = _SYNONYM_INDEX.get(header_key(header), ATTRIBUTE)
+        if target != ATTRIBUTE and target in taken:
+            target = ATTRIBUTE
+        taken.add(target)
+        mapping[header] = target
+    if PHONE not in taken:
+        book = PhoneBook(region)
+        for i, header in enumerate(headers):
+            values = [row[i].strip() for row in sample if i < len(row) and row[i].strip()]
+            if values and sum(_is_phone(book, v) for v in values) * 2 > len(values):
+                mapping[header] = PHONE
+                break
+        else:
+            raise UnreadableFile(
+                "No column holds phone numbers: name the phone column Phone, Mobile, Tel or Cell and upload again."
+            )
+    return mapping
+
+
+def mapping_problems(mapping: dict[str, str], headers: list[str]) -> list[str]:
+    """What is wrong with a mapping a manager confirmed, as sentences (empty when it is fine)."""
+    problems = []
+    if set(mapping) != set(headers):
+        problems.append("The mapping does not match the file's columns.")
+    unknown = sorted({t for t in mapping.values() if t not in TARGETS})
+    if unknown:
+        problems.append(f"Unknown lead field: {', '.join(unknown)}.")
+    counts: dict[str, int] = {}
+    for target in mapping.values():
+        counts[target] = counts.get(target, 0) + 1
+    if counts.get(PHONE, 0) != 1:
+        problems.append("Choose exactly one phone column.")
+    for target, n in counts.items():
+        if n > 1 and target not in (PHONE, ATTRIBUTE, IGNORE) and target in TARGETS:
+            problems.append(f"Only one column can be {TARGETS[target]}.")
+    return problems
+
+
+def split_full_name(full: str) -> tuple[str, str]:
+    """'Ada Lovelace' -> ('Ada', 'Lovelace'); 'Lovelace, Ada' -> ('Ada', 'Lovelace'); 'Cher' -> ('Cher', '')."""
+    full = " ".join(full.split())
+    if "," in full:
+        last, first = (p.strip() for p in full.split(",", 1))
+        return first, last
+    first, _, last = full.rpartition(" ")
+    return (first, last) if first else (last, "")
+
+
+@dataclass
+class RowError(Exception):
+    column: str
+    value: str
+    reason: str
+
+
+class RowReader:
+    """Turns one CSV row into a tuple for bulk_hopper (ROW_COLUMNS order), or raises RowError."""
+
+    def __init__(self, headers: list[str], mapping: dict[str, str], region: str) -> None:
+        self.book = PhoneBook(region)
+        self.fields: dict[str, int] = {}
+        self.attributes: list[tuple[int, str]] = []
+        for i, header in enumerate(headers):
+            target = mapping.get(header, ATTRIBUTE)
+            if target == ATTRIBUTE:
+                self.attributes.append((i, header))
+            elif target != IGNORE:
+                self.fields[target] = i
+        self.headers = headers
+        self.phone_index = self.fields[PHONE]
+        self.phone_column = headers[self.phone_index]
+
+    def phone_of(self, cells: list[str]) -> str:
+        """The row's phone cell as written."""
+        return cells[self.phone_index].strip() if self.phone_index < len(cells) else ""
+
+    def read(self, line: int, cells: list[str]) -> tuple:
+        raw_phone = self.phone_of(cells)
+        if not raw_phone:
+            raise RowError(self.phone_column, "", "missing phone number")
+        try:
+            phone = self.book.normalise(raw_phone)
+        except BadPhone as exc:
+            raise RowError(self.phone_column, raw_phone, f"invalid phone number: {exc}") from None
+
+        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in self.fields.items()}
+        first, last = values.get("first_name", ""), values.get("last_name", "")
+        if values.get(FULL_NAME) and not (first or last):
+            first, last = split_full_name(values[FULL_NAME])
+        values["first_name"], values["last_name"] = first, last
+
+        for name, limit in _MAX_LENGTH.items():
+            if len(values.get(name, "")) > limit:
+                column = self.headers[self.fields.get(name, self.fields.get(FULL_NAME, 0))]
+                raise RowError(column, values[name], f"longer than {limit} characters")
+        email = values.get("email", "")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise RowError(self.headers[self.fields["email"]], email, "invalid email address") from None
+
+        zone = phone.timezone
+        given_zone = values.get("timezone", "")
+        if given_zone:
+            names = [_ZONES.get(z.strip().lower()) for z in given_zone.split(",") if z.strip()]
+            if not names or None in names:
+                raise RowError(
+                    self.headers[self.fields["timezone"]],
+                    given_zone,
+                    "unknown timezone (use an IANA name such as America/Chicago)",
+                )
+            zone = ",".join(sorted(set(names)))
+
+        attributes = {}
+        for i, header in self.attributes:
+            if i < len(cells) and cells[i].strip():
+                attributes[header] = cells[i].strip()
+        for i in range(len(self.headers), len(cells)):
+            if cells[i].strip():
+                attributes[f"Column {i + 1}"] = cells[i].strip()
+        if phone.extension:
+            attributes["phone_extension"] = phone.extension
+
+        return (
+            line,
+            phone.e164,
+            first,
+            last,
+            values.get("company", ""),
+            email,
+            zone,
+            values.get("consent_source", ""),
+            json.dumps(attributes, ensure_ascii=False),
+        )
+
+
+def start_import(campaign: Campaign, data: bytes, name: str, user=None) -> LeadImport:
+    """Read the upload and detect its columns; refuses (UnreadableFile) a file that is not a lead table."""
+    table = read_table(data)
+    mapping = detect_mapping(table.headers, table.sample, campaign.default_region)
+    lead_import = LeadImport(
+        campaign=campaign,
+        uploaded_by=user if user is not None and user.is_authenticated else None,
+        original_name=name[:255],
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        mapping=mapping,
+    )
+    lead_import.file.save(name, ContentFile(data), save=False)
+    lead_import.save()
+    return lead_import
+
+
+def open_table(lead_import: LeadImport) -> Table:
+    with lead_import.file.open("rb") as f:
+        return read_table(f.read())
+
+
+def queue(lead_import: LeadImport, mapping: dict[str, str]) -> None:
+    """Save the confirmed mapping and hand the import to a worker once this transaction commits."""
+    from .tasks import run_import as run_import_task
+
+    lead_import.mapping = mapping
+    lead_import.status = LeadImport.Status.QUEUED
+    lead_import.save(update_fields=["mapping", "status"])
+    transaction.on_commit(lambda: run_import_task.delay(lead_import.pk))
+
+
+class ImportTakenOver(Exception):
+    """Another run of the same import committed past our position; this run stops without writing."""
+
+
+def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
+    """Import (or resume) one LeadImport; a finished or failed import is left as it is."""
+    lead_import = LeadImport.objects.select_related("campaign").get(pk=import_id)
+    if lead_import.status in (LeadImport.Status.DONE, LeadImport.Status.FAILED):
+        return lead_import
+    try:
+        table = open_table(lead_import)
+    except (UnreadableFile, OSError) as exc:
+        return _fail(lead_import, str(exc))
+    reader = RowReader(table.headers, lead_import.mapping, lead_import.campaign.default_region)
+
+    if lead_import.status != LeadImport.Status.RUNNING:
+        total = sum(1 for _ in table.rows())
+        LeadImport.objects.filter(pk=import_id, processed_rows=0).update(
+            status=LeadImport.Status.RUNNING, total_rows=total
+        )
+        lead_import.refresh_from_db()
+
+    rows = table.rows()
+    seen: dict[str, int] = {}
+    position = lead_import.processed_rows
+    for line, cells in islice(rows, position):  # resuming: rebuild the in-file dedupe state, write nothing
+        try:
+            seen.setdefault(reader.read(line, cells)[1], line)
+        except RowError:
+            pass
+
+    try:
+        for chunk in _chunks(rows, chunk_rows):
+            position = _import_chunk(lead_import, reader, chunk, seen, position)
+    except ImportTakenOver:
+        return LeadImport.objects.get(pk=import_id)
+    LeadImport.objects.filter(pk=import_id, status=LeadImport.Status.RUNNING).update(
+        status=LeadImport.Status.DONE, finished_at=timezone.now()
+    )
+    return LeadImport.objects.get(pk=import_id)
+
+
+def _import_chunk(
+    lead_import: LeadImport, reader: RowReader, chunk: list[tuple[int, list[str]]], seen: dict[str, int], position: int
+) -> int:
+    rows, errors, raw_phones = [], [], {}
+    invalid = duplicates = 0
+    for line, cells in chunk:
+        try:
+            row = reader.read(line, cells)
+        except RowError as exc:
+            invalid += 1
+            errors.append({"line": line, "column": exc.column, "value": exc.value, "reason": exc.reason})
+            continue
+        e164 = row[1]
+        first = seen.get(e164)
+        if first is not None:
+            duplicates += 1
+            errors.append(
+                {"line": line, "column": reader.phone_column, "value": reader.phone_of(cells),
+                 "reason": f"duplicate of line {first} in this file"}
+            )
+            continue
+        seen[e164] = line
+        raw_phones[line] = reader.phone_of(cells)
+        rows.append(row)
+
+    with transaction.atomic():
+        locked = LeadImport.objects.select_for_update().get(pk=lead_import.pk)
+        if locked.processed_rows != position or locked.status != LeadImport.Status.RUNNING:
+            raise ImportTakenOver
+        result = add_to_hopper(locked.campaign_id, locked.pk, rows, timezone.now())
+        for line in result.duplicate_lines:
+            errors.append(
+                {"line": line, "column": reader.phone_column, "value": raw_phones[line],
+                 "reason": "already in this campaign"}
+            )
+        errors.sort(key=lambda e: e["line"])
+        locked.processed_rows = position + len(chunk)
+        locked.imported += result.imported
+        locked.dnc += result.dnc
+        locked.invalid += invalid
+        locked.duplicates += duplicates + len(result.duplicate_lines)
+        locked.errors = locked.errors + errors
+        locked.save(update_fields=["processed_rows", "imported", "dnc", "invalid", "duplicates", "errors"])
+    return locked.processed_rows
+
+
+def _fail(lead_import: LeadImport, why: str) -> LeadImport:
+    lead_import.status = LeadImport.Status.FAILED
+    lead_import.failure = why
+    lead_import.finished_at = timezone.now()
+    lead_import.save(update_fields=["status", "failure", "finished_at"])
+    return lead_import
+
+
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def report(lead_import: LeadImport) -> dict:
+    """The import's outcome as the command prints it; `dnc` rows are included in `imported`."""
+    return {
+        "total_rows": lead_import.total_rows,
+        "imported": lead_import.imported,
+        "duplicates": lead_import.duplicates,
+        "invalid": lead_import.invalid,
+        "dnc": lead_import.dnc,
+        "errors": lead_import.errors,
+    }
+
+
+ERROR_COLUMNS = ("line", "column", "value", "reason")
+
+
+def error_rows(lead_import: LeadImport) -> Iterator[tuple]:
+    for e in lead_import.errors:
+        yield tuple(e[c] for c in ERROR_COLUMNS)
+
+
+def _is_phone(book: PhoneBook, value: str) -> bool:
+    try:
+        book.normalise(value)
+    except BadPhone:
+        return False
+    return True

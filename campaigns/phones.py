@@ -1,0 +1,109 @@
+"""Phone numbers as a lead list writes them, turned into E.164 plus the zones the number may ring in."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
+from phonenumbers.timezone import (
+    UNKNOWN_TIMEZONE,
+    time_zones_for_geographical_number,
+    time_zones_for_number,
+)
+
+from crm.models import Lead
+
+TIMEZONE_MAX = Lead._meta.get_field("timezone").max_length
+_PLAIN = re.compile(r"^\s*\+?[\d\s().\-/]+$")
+_NOT_DIGIT = re.compile(r"\D")
+
+_PARSE_REASONS = {
+    NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
+    NumberParseException.NOT_A_NUMBER: "not a phone number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
+    NumberParseException.TOO_SHORT_NSN: "too short",
+    NumberParseException.TOO_LONG: "too long",
+}
+_POSSIBLE_REASONS = {
+    ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+    ValidationResult.TOO_SHORT: "too short",
+    ValidationResult.TOO_LONG: "too long",
+    ValidationResult.INVALID_LENGTH: "wrong number of digits",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    e164: str
+    timezone: str  # "" when unknown or country-wide; else sorted IANA names, comma-separated
+    extension: str
+
+
+class BadPhone(ValueError):
+    pass
+
+
+class PhoneBook:
+    """Normalises numbers for one region, remembering each answer: lists repeat numbers and formats a lot."""
+
+    def __init__(self, region: str) -> None:
+        self.region = (region or "US").upper()
+        self._cache: dict[str, Phone | str] = {}
+        self._country_zones: dict[int, str] = {}
+
+    def normalise(self, raw: str) -> Phone:
+        """E.164 and zones for `raw`, or BadPhone with a short reason."""
+        if _PLAIN.match(raw):
+            key = ("+" if raw.lstrip().startswith("+") else "") + _NOT_DIGIT.sub("", raw)
+        else:
+            key = raw
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._work_out(raw)
+        if isinstance(found, str):
+            raise BadPhone(found)
+        return found
+
+    def _work_out(self, raw: str) -> Phone | str:
+        number, ntype, reason = self._parse(raw)
+        if number is None:
+            digits = _NOT_DIGIT.sub("", raw)
+            # "00 44 …" means international to most of the world, even where the region dials out with 011.
+            if digits.startswith("00") and not raw.lstrip().startswith("+"):
+                number, ntype, _ = self._parse("+" + digits[2:])
+        if number is None:
+            return reason
+        return Phone(
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+            self._zones(number, ntype),
+            number.extension or "",
+        )
+
+    def _parse(self, raw: str) -> tuple[phonenumbers.PhoneNumber | None, int, str]:
+        try:
+            number = phonenumbers.parse(raw, self.region)
+        except NumberParseException as exc:
+            return None, PhoneNumberType.UNKNOWN, _PARSE_REASONS.get(exc.error_type, "not a phone number")
+        # number_type is UNKNOWN exactly when is_valid_number is False; computing it once serves the zone lookup too.
+        ntype = phonenumbers.number_type(number)
+        if ntype == PhoneNumberType.UNKNOWN:
+            possible = phonenumbers.is_possible_number_with_reason(number)
+            reason = _POSSIBLE_REASONS.get(possible, f"not a valid number for region {self.region}")
+            return None, ntype, reason
+        return number, ntype, ""
+
+    def _zones(self, number: phonenumbers.PhoneNumber, ntype: int) -> str:
+        if phonenumbers.is_number_type_geographical(ntype, number.country_code):
+            names = time_zones_for_geographical_number(number)
+        else:
+            cached = self._country_zones.get(number.country_code)
+            if cached is not None:
+                return cached
+            names = time_zones_for_number(number)
+        joined = ",".join(sorted(n for n in names if n != UNKNOWN_TIMEZONE))
+        if len(joined) > TIMEZONE_MAX:
+            joined = ""  # a country-wide number (e.g. US toll-free): no usable zone; campaign default applies
+        if not phonenumbers.is_number_type_geographical(ntype, number.country_code):
+            self._country_zones[number.country_code] = joined
+        return joined
