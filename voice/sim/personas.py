@@ -1,0 +1,125 @@
+"""Simulated callees: what each persona says, and when (after the agent stops, or over the agent).
+
+A persona cannot understand the agent's audio, so its lines follow the scripted agent's flow in order:
+each `after_agent` line waits until the agent has been quiet for a moment; each `over_agent` line is spoken
+into the agent's next reply once that reply has played for `after_ms`. `noise` lines make sound without words
+(a cough, a door), which a good agent treats as a false interruption.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    when: str = "after_agent"  # "at_start" | "after_agent" | "over_agent"
+    after_ms: int = 0  # over_agent: how far into the agent's reply
+    noise_ms: int = 0  # > 0: a wordless sound of this length instead of speech
+    beep: bool = False  # voicemail greeting ends with a tone
+    backchannel: bool = False  # "mm-hmm" while the agent talks: no reply expected
+
+    @property
+    def expects_reply(self) -> bool:
+        return bool(self.text) and not self.noise_ms and not self.backchannel
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    lines: tuple[Line, ...]
+    linger_s: float = 12.0  # after its last line: wait this long for the agent to hang up, then hang up
+
+
+PERSONAS: dict[str, Persona] = {
+    p.name: p
+    for p in (
+        Persona(
+            "books_meeting",
+            (
+                Line("Hello?", "at_start"),
+                Line("Sure, go ahead."),
+                Line("mm-hmm", "over_agent", after_ms=500, backchannel=True),
+                Line("About twelve people."),
+                Line("Mostly spreadsheets and cold email."),
+                Line("The first one works for me."),
+                Line("Great, thank you. Bye."),
+            ),
+        ),
+        Persona(
+            "not_interested",
+            (
+                Line("Hello?", "at_start"),
+                Line("Sorry, I'm not interested."),
+                Line("No, really, I'm not interested. Goodbye."),
+            ),
+        ),
+        Persona(
+            "opt_out",
+            (
+                Line("Hello?", "at_start"),
+                Line("Please take me off your list and do not call me again."),
+            ),
+        ),
+        Persona(
+            "voicemail",
+            (
+                Line(
+                    "Hi, you have reached the voicemail of Pat. Please leave a message after the tone.",
+                    "at_start",
+                    beep=True,
+                ),
+            ),
+            linger_s=30.0,
+        ),
+        Persona(
+            "interrupter",
+            (
+                Line("Hello?", "at_start"),
+                Line("Sorry, wait, who is this?", "over_agent", after_ms=1500),
+                Line("Okay, go on."),
+                Line("Around ten of us."),
+                Line("We use a dialer."),
+                Line("The second one, please."),
+                Line("Thanks, bye."),
+            ),
+        ),
+        Persona(
+            "kb_question",
+            (
+                Line("Hello?", "at_start"),
+                Line("Sure."),
+                Line("How much does it cost?"),
+                Line("Maybe five people."),
+                Line("Just email."),
+                Line("I will think about it. Bye."),
+            ),
+        ),
+        Persona("silent", (), linger_s=60.0),
+        # Personas for tests and the benchmark.
+        Persona(
+            "cougher",
+            (
+                Line("Hello?", "at_start"),
+                Line("", "over_agent", after_ms=1200, noise_ms=700),
+                Line("Okay, bye."),
+            ),
+        ),
+        Persona(
+            "backchanneler",
+            (
+                Line("Hello?", "at_start"),
+                Line("yeah", "over_agent", after_ms=400, backchannel=True),
+                Line("No thanks, I'm not interested. Goodbye."),
+                Line("Goodbye."),
+            ),
+        ),
+    )
+}
+
+
+def persona(name: str) -> Persona:
+    try:
+        return PERSONAS[name]
+    except KeyError:
+        raise ValueError(f"unknown persona {name!r}; choose one of: {', '.join(sorted(PERSONAS))}") from None
