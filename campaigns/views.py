@@ -1,40 +1,236 @@
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+import json
+from importlib import import_module
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
 
 from crm.roles import ADMINS, MANAGERS, role_required
 
-from .models import Campaign, Script
-from .scripts import save_new_version
+from . import stats
+from .charts import funnel_chart, latency_chart
+from .diffs import diff_versions
+from .forms import CampaignForm, ScriptVersionForm
+from .models import Campaign, Script, ScriptVersion
+from .playground import PlaygroundUnavailable, chat_reply, opening
+from .scripts import publish_version, save_new_version
+
+CONTROLS = {
+    "start": "start_campaign",
+    "pause": "pause_campaign",
+    "resume": "resume_campaign",
+    "stop": "stop_campaign",
+}
+# Which buttons a campaign in each status offers.
+CONTROLS_BY_STATUS = {
+    Campaign.Status.DRAFT: ("start",),
+    Campaign.Status.RUNNING: ("pause", "stop"),
+    Campaign.Status.PAUSED: ("resume", "stop"),
+    Campaign.Status.STOPPED: (),
+    Campaign.Status.COMPLETED: (),
+}
 
 
 @role_required(MANAGERS)
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "campaigns/campaign_list.html", {"campaigns": Campaign.objects.all()})
+    campaigns = stats.with_progress(Campaign.objects.select_related("script"))
+    rows = [(c, stats.progress_stages(c)) for c in campaigns]
+    return render(request, "campaigns/campaign_list.html", {"rows": rows})
+
+
+def _upload_url(campaign: Campaign) -> str | None:
+    """The CSV import page, when the import feature is installed."""
+    try:
+        return reverse("lead_import_upload", kwargs={"slug": campaign.slug})
+    except NoReverseMatch:
+        return None
 
 
 @role_required(MANAGERS)
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign.objects.select_related("script"), slug=slug)
+    latency = stats.latency_by_day(campaign)
+    context = {
+        "campaign": campaign,
+        "controls": CONTROLS_BY_STATUS.get(campaign.status, ()),
+        "upload_url": _upload_url(campaign),
+        "latency": latency,
+        "latency_chart": latency_chart(latency) if latency else None,
+        "budget_ms": stats.LATENCY_BUDGET_MS,
+        "imports": campaign.imports.all()[:5],
+        **_live_context(campaign),
+    }
+    return render(request, "campaigns/campaign_detail.html", context)
+
+
+def _live_context(campaign: Campaign) -> dict:
+    stages = stats.funnel(campaign)
+    return {
+        "campaign": campaign,
+        "stages": stages,
+        "total_leads": stages[0].total,
+        "funnel": funnel_chart(stages),
+        "outcomes": stats.outcomes(campaign),
+        "in_flight": stats.calls_in_flight(campaign)[:50],
+    }
+
+
+@role_required(MANAGERS)
+def campaign_live(request: HttpRequest, slug: str) -> HttpResponse:
+    """The part of the campaign page htmx polls: funnel, outcomes and calls in flight."""
     campaign = get_object_or_404(Campaign, slug=slug)
-    return render(request, "campaigns/campaign_detail.html", {"campaign": campaign})
+    return render(request, "campaigns/_campaign_live.html", _live_context(campaign))
+
+
+@require_POST
+@role_required(MANAGERS)
+def campaign_control(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=slug)
+    if action not in CONTROLS:
+        raise Http404("No such campaign action")
+    try:
+        control = getattr(import_module("dialer.controls"), CONTROLS[action])
+    except (ImportError, AttributeError):
+        messages.error(request, "The dialer is not installed, so campaigns cannot be started or stopped yet.")
+        return redirect("campaign_detail", slug=slug)
+    try:
+        control(campaign)
+    except (ValueError, PermissionError) as exc:
+        messages.error(request, str(exc))
+    else:
+        campaign.refresh_from_db(fields=["status"])
+        messages.success(request, f"{campaign.name} is now {campaign.get_status_display().lower()}.")
+    return redirect("campaign_detail", slug=slug)
+
+
+@role_required(MANAGERS)
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    form = CampaignForm(request.POST or None, initial={"calling_days": [0, 1, 2, 3, 4]})
+    if request.method == "POST" and form.is_valid():
+        campaign = form.save(commit=False)
+        campaign.created_by = request.user
+        campaign.save()
+        form.save_m2m()
+        messages.success(request, f"Campaign {campaign.name} created. Add leads, then start it.")
+        return redirect("campaign_detail", slug=campaign.slug)
+    return render(request, "campaigns/campaign_form.html", {"form": form, "campaign": None})
+
+
+@role_required(MANAGERS)
+def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=slug)
+    form = CampaignForm(request.POST or None, instance=campaign)
+    if request.method == "POST" and form.is_valid():
+        campaign = form.save()
+        messages.success(request, "Campaign settings saved.")
+        return redirect("campaign_detail", slug=campaign.slug)
+    return render(request, "campaigns/campaign_form.html", {"form": form, "campaign": campaign})
 
 
 @role_required(ADMINS)
 def script_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "campaigns/script_list.html", {"scripts": Script.objects.all()})
+    scripts = Script.objects.select_related("published_version").prefetch_related("versions")
+    return render(request, "campaigns/script_list.html", {"scripts": scripts})
 
 
 @role_required(ADMINS)
 def script_edit(request: HttpRequest, slug: str) -> HttpResponse:
     script = get_object_or_404(Script, slug=slug)
     current = script.latest_version
-    if request.method == "POST":
-        save_new_version(
-            script,
-            user=request.user,
-            publish=bool(request.POST.get("publish")),
-            instructions=request.POST.get("instructions", ""),
-            opening_line=request.POST.get("opening_line", ""),
-            voicemail_message=request.POST.get("voicemail_message", ""),
-        )
+    form = ScriptVersionForm(request.POST or None, initial=ScriptVersionForm.initial_from(current))
+    if request.method == "POST" and form.is_valid():
+        publish = form.cleaned_data["publish"]
+        version = save_new_version(script, user=request.user, publish=publish, **form.version_fields())
+        state = "saved and published" if publish else "saved (not published)"
+        messages.success(request, f"Version {version.number} {state}.")
         return redirect("script_edit", slug=script.slug)
-    return render(request, "campaigns/script_edit.html", {"script": script, "version": current})
+    versions = script.versions.select_related("created_by").order_by("-number")
+    return render(
+        request,
+        "campaigns/script_edit.html",
+        {"script": script, "version": current, "form": form, "versions": versions},
+    )
+
+
+@role_required(ADMINS)
+def script_diff(request: HttpRequest, slug: str) -> HttpResponse:
+    script = get_object_or_404(Script, slug=slug)
+    latest = script.latest_version
+    if latest is None:
+        raise Http404("This script has no versions yet")
+    try:
+        new_number = int(request.GET.get("b", latest.number))
+        old_number = int(request.GET.get("a", new_number - 1))
+    except ValueError as exc:
+        raise Http404("Versions are numbers") from exc
+    new = get_object_or_404(ScriptVersion, script=script, number=new_number)
+    old = get_object_or_404(ScriptVersion, script=script, number=old_number)
+    context = {
+        "script": script,
+        "old": old,
+        "new": new,
+        "fields": diff_versions(old, new),
+        "numbers": list(script.versions.order_by("number").values_list("number", flat=True)),
+    }
+    return render(request, "campaigns/script_diff.html", context)
+
+
+@require_POST
+@role_required(ADMINS)
+def script_publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    version = get_object_or_404(ScriptVersion.objects.select_related("script"), script__slug=slug, number=number)
+    publish_version(version)
+    messages.success(request, f"Version {number} is now published; new calls use it.")
+    return redirect("script_edit", slug=slug)
+
+
+@role_required(ADMINS)
+def script_playground(request: HttpRequest, slug: str) -> HttpResponse:
+    """Chat with a script version in text: the scripted agent offline, the configured LLM when keys are set."""
+    script = get_object_or_404(Script, slug=slug)
+    versions = script.versions.order_by("-number")
+    chosen = request.POST.get("version") or request.GET.get("version")
+    version = versions.filter(number=chosen).first() if chosen else None
+    version = version or script.published_version or script.latest_version
+    if version is None:
+        raise Http404("This script has no versions yet")
+    history = _history(request.POST.get("history", "[]"))
+    error = None
+    text = request.POST.get("message", "").strip()
+    if not history or request.POST.get("reset"):
+        history = [opening(version)]
+    elif request.method == "POST" and text:
+        history.append({"role": "user", "content": text})
+        try:
+            history.append(chat_reply(version, history))
+        except PlaygroundUnavailable as exc:
+            history.pop()
+            error = str(exc)
+    template = "campaigns/_playground_chat.html" if request.headers.get("HX-Request") else "campaigns/playground.html"
+    context = {
+        "script": script,
+        "version": version,
+        "versions": versions,
+        "history": history,
+        "history_json": json.dumps(history),
+        "error": error,
+    }
+    return render(request, template, context)
+
+
+def _history(raw: str) -> list[dict]:
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        return []
+    if not isinstance(items, list):
+        return []
+    return [
+        {key: item[key] for key in ("role", "content", "tools") if key in item}
+        for item in items
+        if isinstance(item, dict) and item.get("role") in ("user", "assistant") and isinstance(item.get("content"), str)
+    ][-40:]

@@ -5,6 +5,13 @@ from . import views
 urlpatterns = [
     path("meetings/", views.meeting_list, name="meeting_list"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/invite.ics", views.meeting_invite, name="meeting_invite"),
+    path("meetings/<int:pk>/reschedule/", views.meeting_reschedule, name="meeting_reschedule"),
+    path("meetings/<int:pk>/<str:action>/", views.meeting_action, name="meeting_action"),
+    path("availability/", views.availability_edit, name="availability_edit"),
     path("calls/", views.call_list, name="call_list"),
     path("calls/<int:pk>/", views.call_detail, name="call_detail"),
+    path("calls/<int:pk>/recording/", views.call_recording, name="call_recording"),
+    path("exports/meetings.csv", views.export_meetings, name="export_meetings"),
+    path("exports/calls.csv", views.export_calls, name="export_calls"),
 ]

@@ -1,0 +1,97 @@
+"""Forms on the rep and call-log pages: call filters, rescheduling, weekly availability."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django import forms
+from django.db.models import QuerySet
+
+from campaigns.models import Campaign
+
+from .models import Availability, Call, Rep
+
+
+class CallFilterForm(forms.Form):
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.all(), required=False, empty_label="All campaigns", to_field_name="slug"
+    )
+    outcome = forms.ChoiceField(choices=[("", "All outcomes"), *Call.Outcome.choices], required=False)
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "“To” must be on or after “From”.")
+        return data
+
+    def apply(self, calls: QuerySet[Call]) -> QuerySet[Call]:
+        """The calls matching the valid filters (invalid ones are shown as errors and ignored)."""
+        if not self.is_valid():
+            return calls
+        data = self.cleaned_data
+        if data.get("campaign"):
+            calls = calls.filter(campaign=data["campaign"])
+        if data.get("outcome"):
+            calls = calls.filter(outcome=data["outcome"])
+        if data.get("since"):
+            calls = calls.filter(created_at__date__gte=data["since"])
+        if data.get("until"):
+            calls = calls.filter(created_at__date__lte=data["until"])
+        return calls
+
+
+class RescheduleForm(forms.Form):
+    start = forms.DateTimeField(
+        label="New start", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+
+
+class RepSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Rep
+        fields = ["timezone", "meeting_minutes"]
+        labels = {"timezone": "Your time zone", "meeting_minutes": "Meeting length (minutes)"}
+
+    def clean_timezone(self) -> str:
+        name = self.cleaned_data["timezone"].strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise forms.ValidationError(f"“{name}” is not a time zone name like America/New_York.") from exc
+        return name
+
+
+class AvailabilityForm(forms.ModelForm):
+    class Meta:
+        model = Availability
+        fields = ["weekday", "start", "end"]
+        widgets = {
+            "start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            raise forms.ValidationError("Each block must end after it starts.")
+        return data
+
+
+class BaseAvailabilityFormSet(forms.BaseModelFormSet):
+    def clean(self):
+        super().clean()
+        blocks = sorted(
+            (f.cleaned_data["weekday"], f.cleaned_data["start"], f.cleaned_data["end"])
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("start")
+            and f.cleaned_data.get("end")
+        )
+        for (day_a, _, end_a), (day_b, start_b, _) in zip(blocks, blocks[1:], strict=False):
+            if day_a == day_b and start_b < end_a:
+                raise forms.ValidationError(f"Two blocks overlap on {Availability.Weekday(day_a).label.title()}.")
+
+
+AvailabilityFormSet = forms.modelformset_factory(
+    Availability, form=AvailabilityForm, formset=BaseAvailabilityFormSet, extra=2, can_delete=True
+)

@@ -1,0 +1,51 @@
+"""A call's life as one ordered list: provider status reports plus our own milestones."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils.dateparse import parse_datetime
+
+from .models import Call
+
+PROVIDER_LABELS = {
+    "queued": "Queued at the carrier",
+    "initiated": "Dialing",
+    "ringing": "Ringing",
+    "in-progress": "Answered",
+    "answered": "Answered",
+    "completed": "Hung up",
+    "busy": "Busy",
+    "no-answer": "No answer",
+    "failed": "Failed",
+    "canceled": "Canceled",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    at: dt.datetime | None
+    label: str
+    detail: str = ""
+
+
+def call_timeline(call: Call) -> list[Event]:
+    events = [Event(call.created_at, "Claimed by the dialer")]
+    if call.placed_at:
+        events.append(Event(call.placed_at, "Placed with the carrier"))
+    for raw in call.status_events if isinstance(call.status_events, list) else []:
+        if not isinstance(raw, dict):
+            continue
+        status = str(raw.get("status", raw.get("event", "")))
+        at = parse_datetime(str(raw.get("at", ""))) if raw.get("at") else None
+        detail = " · ".join(f"{k} {v}" for k, v in raw.items() if k not in ("status", "event", "at", "seq") and v)
+        events.append(Event(at, PROVIDER_LABELS.get(status, status.replace("-", " ").capitalize()), detail))
+    if call.answered_by:
+        events.append(Event(call.answered_at, f"Answered by {call.answered_by.replace('_', ' ')}"))
+    if call.media_started_at:
+        events.append(Event(call.media_started_at, "Voice session started"))
+    if call.media_ended_at:
+        events.append(Event(call.media_ended_at, "Voice session ended, turns saved"))
+    if call.finalized_at:
+        events.append(Event(call.finalized_at, f"Outcome: {call.get_outcome_display() or 'none'}"))
+    return sorted(events, key=lambda e: (e.at is None, e.at or dt.datetime.min.replace(tzinfo=dt.UTC)))
