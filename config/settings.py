@@ -105,6 +105,14 @@ CELERY_TASK_ROUTES = {
 }
 DIALER_TICK_SECONDS = env.float("DIALER_TICK_SECONDS", default=2.0)
 DIALER_SWEEP_SECONDS = env.float("DIALER_SWEEP_SECONDS", default=30.0)
+# Dialer knobs (see .env.example): claim batch, zone cache, and when the sweeper deems a call stale.
+DIALER_CLAIM_BATCH = env.int("DIALER_CLAIM_BATCH", default=500)
+DIALER_ZONE_CACHE_SECONDS = env.float("DIALER_ZONE_CACHE_SECONDS", default=30.0)
+DIALER_SWEEP_BATCH = env.int("DIALER_SWEEP_BATCH", default=500)
+DIALER_STALE_QUEUED_SECONDS = env.float("DIALER_STALE_QUEUED_SECONDS", default=120.0)
+DIALER_STALE_DIALING_SECONDS = env.float("DIALER_STALE_DIALING_SECONDS", default=60.0)
+DIALER_STALE_CALL_SECONDS = env.float("DIALER_STALE_CALL_SECONDS", default=120.0)
+DIALER_STALE_MEDIA_SECONDS = env.float("DIALER_STALE_MEDIA_SECONDS", default=120.0)
 CELERY_BEAT_SCHEDULE = {
     "dialer-tick": {"task": "dialer.tasks.tick", "schedule": DIALER_TICK_SECONDS},
     "dialer-sweep": {"task": "dialer.tasks.sweep", "schedule": DIALER_SWEEP_SECONDS},
@@ -117,6 +125,12 @@ TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", default="")
 TWILIO_CPS_LIMIT = env.float("TWILIO_CPS_LIMIT", default=1.0)
 MEDIA_TOKEN_TTL_SECONDS = env.int("MEDIA_TOKEN_TTL_SECONDS", default=600)
+# Simulated telephony: how callbacks reach the webhooks ("http" to PUBLIC_BASE_URL, or "direct" in-process),
+# ring time, a persona forced on every call ("answer_and_hold" answers and hangs up without media), hold time.
+SIM_TELEPHONY_CALLBACKS = env("SIM_TELEPHONY_CALLBACKS", default="http")
+SIM_TELEPHONY_RING_SECONDS = env.float("SIM_TELEPHONY_RING_SECONDS", default=1.0)
+SIM_TELEPHONY_PERSONA = env("SIM_TELEPHONY_PERSONA", default="")
+SIM_TELEPHONY_HOLD_SECONDS = env.float("SIM_TELEPHONY_HOLD_SECONDS", default=2.0)
 
 VOICE_STT = env("VOICE_STT", default="rehearsal")
 VOICE_LLM = env("VOICE_LLM", default="rehearsal")

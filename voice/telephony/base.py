@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -51,4 +52,16 @@ class Telephony(Protocol):
 
     def fetch(self, sid: str) -> ProviderCall: ...
 
+    def find_placed(self, call_id: int, to: str, since: datetime) -> ProviderCall | None:
+        """The provider's call for our `call_id` placed since `since`, if any: closes the crash window between
+        the provider accepting a dial and us saving its sid."""
+
     def validate_webhook(self, url: str, params: dict[str, str], signature: str) -> bool: ...
+
+
+class InvalidNumberError(PermanentTelephonyError):
+    """The number called cannot be dialed (Twilio 21211, 21214, 21217…): the lead is done."""
+
+
+class CallerIdError(PermanentTelephonyError):
+    """The campaign's caller id cannot be used (Twilio 21210, 21212…): no lead can be dialed until it is fixed."""

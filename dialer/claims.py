@@ -1,0 +1,128 @@
+"""Atomic claiming: turn due hopper rows into `Call` rows, never more than the campaign may have in flight.
+
+Claimers of one campaign serialize on the campaign row (so the concurrency cap holds whatever runs in
+parallel); hopper rows are taken with `FOR UPDATE SKIP LOCKED` so nothing else that holds a row waits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from campaigns.models import Campaign, CampaignLead
+from crm.models import Call, DoNotCall
+
+from . import pacing, windows
+
+log = logging.getLogger(__name__)
+
+
+def _enqueue_place_call(call_ids: list[int]) -> None:
+    from .tasks import place_call
+
+    for call_id in call_ids:
+        place_call.delay(call_id)
+
+
+def claim_due_leads(
+    campaign_id: int,
+    now: dt.datetime | None = None,
+    *,
+    limit: int | None = None,
+    dispatch: Callable[[list[int]], None] | None = _enqueue_place_call,
+) -> list[int]:
+    """Claim the campaign's due leads that may be dialed now; returns the new call ids.
+
+    Free capacity is the concurrency cap minus calls in flight, capped by `limit` and the CPS buckets.
+    On commit `dispatch` receives the call ids (default: enqueue `place_call` for each; None: nothing).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        campaign = (
+            Campaign.objects.select_for_update()
+            .filter(pk=campaign_id, status=Campaign.Status.RUNNING)
+            .select_related("script")
+            .first()
+        )
+        if campaign is None:
+            return []
+        in_flight = CampaignLead.objects.filter(campaign_id=campaign_id, state=CampaignLead.State.CLAIMED).count()
+        free = campaign.max_concurrency - in_flight
+        if limit is not None:
+            free = min(free, limit)
+        free = min(free, settings.DIALER_CLAIM_BATCH)
+        if free <= 0:
+            return []
+        zones = windows.dialable_timezones(campaign, now)
+        if not zones:
+            return []
+        tokens = pacing.take(campaign.pk, campaign.calls_per_second, free)
+        if tokens <= 0:
+            return []
+        rows = list(
+            CampaignLead.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+                campaign_id=campaign_id,
+                state__in=CampaignLead.DIALABLE_STATES,
+                attempts__lt=campaign.max_attempts,
+                lead__timezone__in=zones,
+            )
+            .exclude(lead__phone__in=DoNotCall.objects.values("phone"))
+            .order_by(F("next_attempt_at").asc(nulls_first=True), "id")
+            .values_list("id", "lead_id", "attempts")[:tokens]
+        )
+        if len(rows) < tokens:
+            pacing.refund(campaign.pk, campaign.calls_per_second, tokens - len(rows))
+        if not rows:
+            return []
+        CampaignLead.objects.filter(id__in=[r[0] for r in rows]).update(
+            state=CampaignLead.State.CLAIMED, attempts=F("attempts") + 1, claimed_at=now, updated_at=now
+        )
+        version = campaign.active_script_version
+        calls = Call.objects.bulk_create(
+            Call(
+                campaign_id=campaign_id,
+                campaign_lead_id=row_id,
+                lead_id=lead_id,
+                script_version=version,
+                attempt=attempts + 1,
+                provider=settings.TELEPHONY,
+                status=Call.Status.QUEUED,
+            )
+            for row_id, lead_id, attempts in rows
+        )
+        call_ids = [c.pk for c in calls]
+        if dispatch is not None:
+            transaction.on_commit(lambda: dispatch(call_ids))
+    return call_ids
+
+
+def retire_undialable(campaign_id: int) -> int:
+    """Move rows that can never be dialed again out of the dialable states: on do-not-call, or out of attempts."""
+    campaign = Campaign.objects.get(pk=campaign_id)
+    dialable = CampaignLead.objects.filter(campaign_id=campaign_id, state__in=CampaignLead.DIALABLE_STATES)
+    moved = dialable.filter(lead__phone__in=DoNotCall.objects.values("phone")).update(
+        state=CampaignLead.State.DO_NOT_CALL, last_outcome=Call.Outcome.BLOCKED
+    )
+    moved += dialable.filter(attempts__gte=campaign.max_attempts).update(state=CampaignLead.State.EXHAUSTED)
+    return moved
+
+
+def tick(now: dt.datetime | None = None) -> int:
+    """One dialer beat: claim for every running campaign; a campaign with nothing left completes itself."""
+    from .controls import complete_if_done
+
+    now = now or timezone.now()
+    claimed = 0
+    for campaign_id in Campaign.objects.filter(status=Campaign.Status.RUNNING).values_list("pk", flat=True):
+        got = len(claim_due_leads(campaign_id, now))
+        claimed += got
+        if not got:
+            complete_if_done(campaign_id)
+    return claimed

@@ -1,0 +1,148 @@
+"""Ending a call: its outcome and what becomes of the lead (done, retry, exhausted, do-not-call), exactly once."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from campaigns.models import Campaign, CampaignLead
+from crm.models import Call, DoNotCall
+
+log = logging.getLogger(__name__)
+
+# The provider's terminal statuses (Twilio vocabulary) and the outcome each implies without a conversation.
+TERMINAL_PROVIDER_STATUSES = {"completed", "busy", "no-answer", "failed", "canceled"}
+FINISHED_OUTCOMES = {
+    Call.Outcome.BOOKED,
+    Call.Outcome.NOT_INTERESTED,
+    Call.Outcome.TRANSFERRED,
+    Call.Outcome.CONVERSATION,
+    Call.Outcome.INVALID_NUMBER,
+}
+
+
+def provider_terminal_status(call: Call) -> str:
+    """The provider's terminal status as recorded in the call's timeline, or '' while it is not known."""
+    for event in reversed(call.status_events or []):
+        if event.get("status") in TERMINAL_PROVIDER_STATUSES:
+            return event["status"]
+    return ""
+
+
+def is_ready(call: Call) -> bool:
+    """Finalize once the provider's end is known and any voice session has saved its turns."""
+    terminal = bool(provider_terminal_status(call)) or call.status in (Call.Status.FAILED, Call.Status.CANCELED)
+    return terminal and (call.media_started_at is None or call.media_ended_at is not None)
+
+
+def derive_outcome(call: Call) -> str:
+    """The outcome from the provider's record when no conversation set one."""
+    status = provider_terminal_status(call)
+    if status == "busy":
+        return Call.Outcome.BUSY
+    if status in ("no-answer", "canceled") and call.answered_at is None:
+        return Call.Outcome.NO_ANSWER
+    if status == "failed" or call.status == Call.Status.FAILED:
+        return Call.Outcome.FAILED
+    if call.answered_by.startswith("machine") or call.answered_by == "fax":
+        return Call.Outcome.VOICEMAIL
+    if call.answered_at is None and not call.duration_seconds:
+        return Call.Outcome.NO_ANSWER
+    return Call.Outcome.HUNG_UP
+
+
+def finalize_call(call_id: int, now: dt.datetime | None = None, *, force: bool = False) -> bool:
+    """Set the outcome and move the lead on; True only for the one run that did it.
+
+    Without `force` nothing happens until `is_ready`; the sweeper forces calls whose session never ended.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        call = (
+            Call.objects.select_for_update(of=("self",))
+            .select_related("campaign", "lead", "campaign_lead")
+            .filter(pk=call_id)
+            .first()
+        )
+        if call is None or call.finalized_at is not None:
+            return False
+        if not force and not is_ready(call):
+            return False
+        outcome = call.outcome or derive_outcome(call)
+        won = Call.objects.filter(pk=call_id, finalized_at__isnull=True).update(
+            finalized_at=now, outcome=outcome, ended_at=call.ended_at or now
+        )
+        if not won:
+            return False
+        _move_lead_on(call, outcome, now)
+        campaign_id = call.campaign_id
+    from .controls import complete_if_done
+
+    complete_if_done(campaign_id)
+    return True
+
+
+def _move_lead_on(call: Call, outcome: str, now: dt.datetime) -> None:
+    campaign: Campaign = call.campaign
+    entry = CampaignLead.objects.select_for_update().get(pk=call.campaign_lead_id)
+    on_dnc = DoNotCall.objects.filter(phone=call.lead.phone).exists()
+    if outcome == Call.Outcome.OPT_OUT and not on_dnc:
+        DoNotCall.objects.get_or_create(
+            phone=call.lead.phone,
+            defaults={"source": DoNotCall.Source.OPT_OUT, "reason": f"Opted out on call {call.pk}"},
+        )
+        on_dnc = True
+    entry.last_outcome = outcome
+    entry.claimed_at = None
+    if on_dnc:
+        entry.state = CampaignLead.State.DO_NOT_CALL
+    elif outcome in FINISHED_OUTCOMES:
+        entry.state = CampaignLead.State.DONE
+    elif entry.attempts >= campaign.max_attempts:
+        entry.state = CampaignLead.State.EXHAUSTED
+    elif outcome in campaign.retry_rules:
+        entry.state = CampaignLead.State.RETRY
+        entry.next_attempt_at = now + dt.timedelta(seconds=int(campaign.retry_rules[outcome]))
+    else:
+        entry.state = CampaignLead.State.DONE
+    entry.save(update_fields=["state", "last_outcome", "claimed_at", "next_attempt_at", "updated_at"])
+
+
+def release_call(call_id: int, reason: str, outcome: str = Call.Outcome.FAILED, now: dt.datetime | None = None) -> bool:
+    """End a call that never reached the provider and give its lead back, attempt refunded.
+
+    Only a call still queued (or dialing with no sid, when the caller made sure the provider has none) is released.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        won = Call.objects.filter(
+            pk=call_id,
+            provider_sid__isnull=True,
+            finalized_at__isnull=True,
+            status__in=(Call.Status.QUEUED, Call.Status.DIALING),
+        ).update(status=Call.Status.CANCELED, outcome=outcome, error=reason, ended_at=now, finalized_at=now)
+        if not won:
+            return False
+        call = Call.objects.get(pk=call_id)
+        CampaignLead.objects.filter(pk=call.campaign_lead_id, state=CampaignLead.State.CLAIMED).update(
+            state=CampaignLead.State.RETRY,
+            attempts=F("attempts") - 1,
+            claimed_at=None,
+            updated_at=now,
+        )
+    log.info("Released call %s: %s", call_id, reason)
+    return True
+
+
+def end_before_dial(
+    call_id: int, outcome: str, reason: str, now: dt.datetime | None = None, status: str = Call.Status.FAILED
+) -> bool:
+    """End a call that was never connected (do-not-call at dial time, permanent provider error) and finalize it."""
+    now = now or timezone.now()
+    Call.objects.filter(pk=call_id, finalized_at__isnull=True, provider_sid__isnull=True).update(
+        status=status, outcome=outcome, error=reason, ended_at=now
+    )
+    return finalize_call(call_id, now, force=True)

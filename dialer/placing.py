@@ -1,0 +1,126 @@
+"""Placing one claimed call: last checks (do-not-call, window, campaign still running), then the provider dials.
+
+A call moves QUEUED -> DIALING under a row lock before the provider is asked, so a retried or duplicated
+`place_call` never dials twice; a call that has a provider sid is never dialed again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from enum import StrEnum
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from crm.models import Call, DoNotCall
+from voice.telephony import get_telephony
+from voice.telephony.base import (
+    CallerIdError,
+    DialRequest,
+    InvalidNumberError,
+    PermanentTelephonyError,
+    TransientTelephonyError,
+)
+from voice.tokens import media_stream_url
+
+from . import controls, outcomes, windows
+
+log = logging.getLogger(__name__)
+
+
+class Placed(StrEnum):
+    DIALED = "dialed"
+    SKIPPED = "skipped"  # already dialed, dialing, or finished
+    RELEASED = "released"  # campaign not running or lead outside its window: lead goes back to the hopper
+    BLOCKED = "blocked"  # do-not-call at dial time
+    FAILED = "failed"  # permanent provider error
+
+
+def public_url(path: str) -> str:
+    from django.conf import settings
+
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def dial_request(call: Call) -> DialRequest:
+    return DialRequest(
+        call_id=call.pk,
+        to=str(call.lead.phone),
+        from_=call.campaign.caller_id,
+        stream_url=media_stream_url(call.pk),
+        status_callback_url=public_url(reverse("dialer:twilio_status", args=[call.pk])),
+        amd_callback_url=public_url(reverse("dialer:twilio_amd", args=[call.pk])),
+        ring_timeout=call.campaign.ring_timeout_seconds,
+        machine_detection=True,
+    )
+
+
+def place_call(call_id: int, now: dt.datetime | None = None) -> Placed:
+    """Dial `call_id` once. Raises TransientTelephonyError (after putting the call back to QUEUED) to retry."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        call = (
+            Call.objects.select_for_update(of=("self",))
+            .select_related("lead", "campaign")
+            .filter(pk=call_id)
+            .first()
+        )
+        if call is None or call.provider_sid or call.status != Call.Status.QUEUED or call.finalized_at:
+            return Placed.SKIPPED
+        campaign = call.campaign
+        if campaign.status != Campaign.Status.RUNNING:
+            outcomes.release_call(call_id, f"Campaign {campaign.get_status_display().lower()} before dialing", now=now)
+            return Placed.RELEASED
+        if DoNotCall.objects.filter(phone=call.lead.phone).exists():
+            blocked = True
+        else:
+            blocked = False
+            if not windows.lead_inside(call.lead, campaign, now):
+                outcomes.release_call(
+                    call_id, "Outside the lead's calling window at dial time", Call.Outcome.BLOCKED, now=now
+                )
+                return Placed.RELEASED
+            Call.objects.filter(pk=call_id).update(status=Call.Status.DIALING, placed_at=now)
+    if blocked:
+        outcomes.end_before_dial(
+            call_id, Call.Outcome.BLOCKED, "On the do-not-call list at dial time", now, status=Call.Status.CANCELED
+        )
+        return Placed.BLOCKED
+
+    telephony = get_telephony()
+    try:
+        sid = telephony.place_call(dial_request(call))
+    except TransientTelephonyError as exc:
+        Call.objects.filter(pk=call_id, status=Call.Status.DIALING, provider_sid__isnull=True).update(
+            status=Call.Status.QUEUED, error=f"Retrying: {exc}"
+        )
+        raise
+    except PermanentTelephonyError as exc:
+        _fail_permanently(call, exc, now)
+        return Placed.FAILED
+    # A status callback may have recorded the sid already; never overwrite a different one.
+    Call.objects.filter(pk=call_id, provider_sid__isnull=True).update(provider_sid=sid, provider=telephony.name)
+    return Placed.DIALED
+
+
+def _fail_permanently(call: Call, exc: PermanentTelephonyError, now: dt.datetime) -> None:
+    reason = str(exc) or exc.__class__.__name__
+    if isinstance(exc, CallerIdError):
+        # The campaign's number is unusable: no lead is to blame, so the lead keeps its attempt.
+        outcomes.release_call(call.pk, reason, Call.Outcome.FAILED, now=now)
+        controls.pause_for_error(call.campaign_id, reason)
+        return
+    outcome = Call.Outcome.INVALID_NUMBER if isinstance(exc, InvalidNumberError) else Call.Outcome.FAILED
+    outcomes.end_before_dial(call.pk, outcome, reason, now)
+
+
+def give_up(call_id: int, reason: str) -> None:
+    """Transient errors outlasted every retry: end the call as failed (the lead's retry rules apply)."""
+    outcomes.end_before_dial(call_id, Call.Outcome.FAILED, f"Gave up after retries: {reason}")
+
+
+def retry_delay(retries: int) -> int:
+    """Seconds before the next try of a transient failure: 5, 10, 20, 40, 80 (capped at 5 minutes)."""
+    return min(300, 5 * 2**retries)

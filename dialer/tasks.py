@@ -1,0 +1,36 @@
+"""Thin Celery tasks over the dialer's plain functions. Each takes ids, is idempotent and safe to retry."""
+from __future__ import annotations
+
+from celery import shared_task
+
+from voice.telephony.base import TransientTelephonyError
+
+from . import claims, outcomes, placing, sweeper
+
+PLACE_CALL_MAX_RETRIES = 5
+
+
+@shared_task(name="dialer.tasks.tick", ignore_result=True)
+def tick() -> int:
+    return claims.tick()
+
+
+@shared_task(bind=True, name="dialer.tasks.place_call", acks_late=True, max_retries=PLACE_CALL_MAX_RETRIES)
+def place_call(self, call_id: int) -> str:
+    try:
+        return placing.place_call(call_id)
+    except TransientTelephonyError as exc:
+        if self.request.retries >= self.max_retries:
+            placing.give_up(call_id, str(exc))
+            return "failed"
+        raise self.retry(exc=exc, countdown=placing.retry_delay(self.request.retries)) from exc
+
+
+@shared_task(name="dialer.tasks.finalize_call", acks_late=True)
+def finalize_call(call_id: int) -> bool:
+    return outcomes.finalize_call(call_id)
+
+
+@shared_task(name="dialer.tasks.sweep", ignore_result=True)
+def sweep() -> dict:
+    return sweeper.sweep()

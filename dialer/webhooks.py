@@ -1,0 +1,47 @@
+"""Twilio webhooks: status and answering-machine callbacks. Signed by the provider, or refused with 403."""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from voice.telephony import get_telephony
+
+from . import call_status
+
+log = logging.getLogger(__name__)
+
+
+def is_signed(request: HttpRequest) -> bool:
+    """Checked against the public URL the provider called (PUBLIC_BASE_URL + path), not the internal one."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    url = f"{settings.PUBLIC_BASE_URL}{request.get_full_path()}"
+    return get_telephony().validate_webhook(url, request.POST.dict(), signature)
+
+
+def _refuse(request: HttpRequest) -> HttpResponse:
+    log.warning("Refused unsigned or forged callback to %s from %s", request.path, request.META.get("REMOTE_ADDR"))
+    return HttpResponseForbidden("Invalid or missing X-Twilio-Signature")
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest, call_id: int) -> HttpResponse:
+    if not is_signed(request):
+        return _refuse(request)
+    result = call_status.apply_status(call_id, request.POST.dict())
+    return HttpResponse(result, status=200, content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def twilio_amd(request: HttpRequest, call_id: int) -> HttpResponse:
+    if not is_signed(request):
+        return _refuse(request)
+    result = call_status.apply_amd(call_id, request.POST.dict())
+    return HttpResponse(result, status=200, content_type="text/plain")

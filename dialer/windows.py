@@ -1,0 +1,101 @@
+"""Calling windows: which leads' local time is inside a campaign's days and hours right now.
+
+The law caps every window at 08:00-21:00 local; a campaign may only narrow it. A lead whose number spans
+several zones (comma-separated `Lead.timezone`) is inside only when every one of its zones is.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+
+from campaigns.models import Campaign, CampaignLead
+from crm.models import Lead
+
+log = logging.getLogger(__name__)
+
+LEGAL_START = dt.time(8, 0)
+LEGAL_END = dt.time(21, 0)
+
+
+def effective_window(campaign: Campaign) -> tuple[dt.time, dt.time]:
+    """The campaign's local window clamped to the legal one; start inclusive, end exclusive."""
+    return max(campaign.window_start, LEGAL_START), min(campaign.window_end, LEGAL_END)
+
+
+@lru_cache(maxsize=2048)
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("Unknown timezone %r: leads in it are never dialed", name)
+        return None
+
+
+def zone_inside(zone: ZoneInfo, campaign: Campaign, now: dt.datetime) -> bool:
+    local = now.astimezone(zone)
+    start, end = effective_window(campaign)
+    return local.weekday() in campaign.calling_days and start <= local.time().replace(tzinfo=None) < end
+
+
+def timezone_value_inside(value: str, campaign: Campaign, now: dt.datetime) -> bool:
+    """`value` is a `Lead.timezone`: one zone, several comma-separated (all must be inside), or empty."""
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names:
+        if not campaign.default_timezone:
+            return False
+        names = [campaign.default_timezone]
+    for name in names:
+        zone = _zone(name)
+        if zone is None or not zone_inside(zone, campaign, now):
+            return False
+    return True
+
+
+def inside_values(campaign: Campaign, now: dt.datetime, values: Iterable[str]) -> list[str]:
+    return sorted(v for v in set(values) if timezone_value_inside(v, campaign, now))
+
+
+def lead_inside(lead: Lead, campaign: Campaign, now: dt.datetime) -> bool:
+    return timezone_value_inside(lead.timezone, campaign, now)
+
+
+_values_cache: dict[int, tuple[float, list[str]]] = {}
+
+
+def hopper_timezone_values(campaign: Campaign) -> list[str]:
+    """Distinct `Lead.timezone` values among the campaign's dialable leads, cached briefly per process.
+
+    A stale cache can only leave a new zone out of a claim for a few seconds; it never lets a lead in.
+    """
+    ttl = settings.DIALER_ZONE_CACHE_SECONDS
+    hit = _values_cache.get(campaign.pk)
+    if hit and ttl > 0 and time.monotonic() - hit[0] < ttl:
+        return hit[1]
+    values = list(
+        Lead.objects.filter(
+            campaign_entries__campaign=campaign, campaign_entries__state__in=CampaignLead.DIALABLE_STATES
+        )
+        .order_by()
+        .values_list("timezone", flat=True)
+        .distinct()
+    )
+    _values_cache[campaign.pk] = (time.monotonic(), values)
+    return values
+
+
+def dialable_timezones(campaign: Campaign, now: dt.datetime) -> list[str]:
+    """The `Lead.timezone` values of this campaign's hopper that may be dialed at `now` (filtered in SQL)."""
+    return inside_values(campaign, now, hopper_timezone_values(campaign))
+
+
+def forget_cached_zones(campaign_id: int | None = None) -> None:
+    if campaign_id is None:
+        _values_cache.clear()
+    else:
+        _values_cache.pop(campaign_id, None)

@@ -1,0 +1,330 @@
+"""The Twilio REST API (Calls) on 127.0.0.1: records what the SDK sends, answers like Twilio, calls back signed.
+
+- `POST /2010-04-01/Accounts/{sid}/Calls.json` (Basic auth, form body): creates a call, answers 201 JSON.
+- `GET  …/Calls.json?To=…&StartTime>=…`: lists calls; `GET …/Calls/{CallSid}.json`: fetches one (sweeper).
+- `POST …/Calls/{CallSid}.json`: `Status=completed|canceled` hangs up, `Twiml=` redirects (transfer).
+- Faults: `fail_next(status, code, message)` answers the next create with a Twilio error (429/5xx, 21211…).
+- Callbacks: `callback(sid, status, …)` / `amd_callback(sid, answered_by)` build the signed form post Twilio
+  would send to the URLs the call was created with (X-Twilio-Signature via RequestValidator); `deliver`
+  posts it, optionally to another host than the public URL (the signature stays over the public URL).
+
+Standalone: `python -m tests.emulators.twilio_rest --port 8102`.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import email.utils
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+API = "/2010-04-01/Accounts/"
+TERMINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    auth: tuple[str, str] | None
+    form: list[tuple[str, str]]
+    query: list[tuple[str, str]]
+
+    def field(self, name: str) -> str | None:
+        values = self.fields(name)
+        return values[0] if values else None
+
+    def fields(self, name: str) -> list[str]:
+        return [v for k, v in self.form if k == name]
+
+
+@dataclass
+class Fault:
+    status: int
+    code: int
+    message: str
+    times: int = 1
+
+
+@dataclass
+class EmulatedCall:
+    sid: str
+    account_sid: str
+    form: list[tuple[str, str]]
+    status: str = "queued"
+    duration: int | None = None
+    answered_by: str | None = None
+    created: float = field(default_factory=time.time)
+    sequence: int = 0
+
+    def get(self, name: str) -> str | None:
+        return next((v for k, v in self.form if k == name), None)
+
+    def as_json(self) -> dict[str, Any]:
+        uri = f"{API}{self.account_sid}/Calls/{self.sid}.json"
+        return {
+            "sid": self.sid,
+            "account_sid": self.account_sid,
+            "to": self.get("To"),
+            "to_formatted": self.get("To"),
+            "from": self.get("From"),
+            "from_formatted": self.get("From"),
+            "status": self.status,
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "answered_by": self.answered_by,
+            "duration": None if self.duration is None else str(self.duration),
+            "date_created": email.utils.formatdate(self.created, usegmt=True),
+            "date_updated": email.utils.formatdate(usegmt=True),
+            "start_time": None,
+            "end_time": None,
+            "price": None,
+            "price_unit": "USD",
+            "parent_call_sid": None,
+            "phone_number_sid": None,
+            "caller_name": None,
+            "forwarded_from": None,
+            "group_sid": None,
+            "queue_time": "0",
+            "trunk_sid": None,
+            "uri": uri,
+            "subresource_uris": {},
+        }
+
+
+class TwilioEmulator:
+    def __init__(self, account_sid: str = "AC" + "1" * 32, auth_token: str = "emulator-auth-token") -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.requests: list[Recorded] = []
+        self.calls: dict[str, EmulatedCall] = {}
+        self.faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._changed = threading.Condition(self._lock)
+
+    # --- lifecycle --------------------------------------------------------------------------------
+    def start(self, port: int = 0) -> TwilioEmulator:
+        emulator = self
+
+        class Handler(_Handler):
+            pass
+
+        Handler.emulator = emulator
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="twilio-emulator", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # --- test controls ----------------------------------------------------------------------------
+    def fail_next(self, status: int, code: int, message: str = "Emulated failure", times: int = 1) -> None:
+        with self._lock:
+            self.faults.append(Fault(status, code, message, times))
+
+    def creates(self) -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if r.method == "POST" and r.path.endswith("/Calls.json")]
+
+    def wait_for_creates(self, count: int, timeout: float = 5.0) -> list[Recorded]:
+        with self._changed:
+            self._changed.wait_for(lambda: len(self.creates_unlocked()) >= count, timeout=timeout)
+            return self.creates_unlocked()
+
+    def creates_unlocked(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method == "POST" and r.path.endswith("/Calls.json")]
+
+    def set_state(self, sid: str, status: str, duration: int | None = None, answered_by: str | None = None) -> None:
+        """What Twilio's own record says (read by fetch), without sending a callback."""
+        with self._lock:
+            call = self.calls[sid]
+            call.status = status
+            if duration is not None:
+                call.duration = duration
+            if answered_by is not None:
+                call.answered_by = answered_by
+
+    def callback(self, sid: str, status: str, **extra: str) -> tuple[str, dict[str, str], str]:
+        """(url, params, signature) of the status callback Twilio would send now; updates the call's record."""
+        with self._lock:
+            call = self.calls[sid]
+            if status in TERMINAL or status in ("ringing", "in-progress"):
+                call.status = status
+            if "CallDuration" in extra:
+                call.duration = int(extra["CallDuration"])
+            call.sequence += 1
+            url = call.get("StatusCallback") or ""
+            params = {
+                **self._common(call),
+                "CallStatus": status,
+                "SequenceNumber": str(call.sequence - 1),
+                "CallbackSource": "call-progress-events",
+                "Timestamp": email.utils.formatdate(usegmt=True),
+                **extra,
+            }
+        return url, params, self.sign(url, params)
+
+    def amd_callback(self, sid: str, answered_by: str) -> tuple[str, dict[str, str], str]:
+        with self._lock:
+            call = self.calls[sid]
+            call.answered_by = answered_by
+            url = call.get("AsyncAmdStatusCallback") or ""
+            params = {**self._common(call), "AnsweredBy": answered_by, "MachineDetectionDuration": "2150"}
+        return url, params, self.sign(url, params)
+
+    def sign(self, url: str, params: dict[str, str]) -> str:
+        return RequestValidator(self.auth_token).compute_signature(url, params)
+
+    def deliver(self, signed: tuple[str, dict[str, str], str], to_base: str | None = None) -> httpx.Response:
+        """POST a signed callback; `to_base` sends it to another host (e.g. a live server behind the public URL)."""
+        url, params, signature = signed
+        target = url
+        if to_base:
+            parts = urlsplit(url)
+            target = to_base.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+        return httpx.post(target, data=params, headers={"X-Twilio-Signature": signature}, timeout=10)
+
+    def _common(self, call: EmulatedCall) -> dict[str, str]:
+        return {
+            "AccountSid": call.account_sid,
+            "CallSid": call.sid,
+            "From": call.get("From") or "",
+            "To": call.get("To") or "",
+            "Direction": "outbound-api",
+            "ApiVersion": "2010-04-01",
+        }
+
+    # --- request handling (called from the server's threads) --------------------------------------
+    def handle(self, method: str, path: str, auth: tuple[str, str] | None, form, query) -> tuple[int, dict]:
+        with self._changed:
+            self.requests.append(Recorded(method, path, auth, form, query))
+            self._changed.notify_all()
+            if not path.startswith(API):
+                return 404, _error(404, 20404, "The requested resource was not found")
+            account, _, rest = path[len(API) :].partition("/")
+            if auth != (self.account_sid, self.auth_token) or account != self.account_sid:
+                return 401, _error(401, 20003, "Authenticate")
+            if rest == "Calls.json" and method == "POST":
+                return self._create(form)
+            if rest == "Calls.json" and method == "GET":
+                return 200, self._list(query)
+            if rest.startswith("Calls/") and rest.endswith(".json"):
+                sid = rest[len("Calls/") : -len(".json")]
+                call = self.calls.get(sid)
+                if call is None:
+                    return 404, _error(404, 20404, f"The requested resource {path} was not found")
+                if method == "POST":
+                    self._update(call, dict(form))
+                return 200, call.as_json()
+            return 404, _error(404, 20404, "The requested resource was not found")
+
+    def _create(self, form: list[tuple[str, str]]) -> tuple[int, dict]:
+        if self.faults:
+            fault = self.faults[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                self.faults.pop(0)
+            return fault.status, _error(fault.status, fault.code, fault.message)
+        fields = dict(form)
+        for name in ("To", "From"):
+            if not fields.get(name):
+                return 400, _error(400, 21201 if name == "To" else 21213, f"No '{name}' number is specified")
+        if not (fields.get("Twiml") or fields.get("Url") or fields.get("ApplicationSid")):
+            return 400, _error(400, 21205, "Url, Twiml or ApplicationSid is required")
+        call = EmulatedCall(sid="CA" + uuid.uuid4().hex, account_sid=self.account_sid, form=form)
+        self.calls[call.sid] = call
+        return 201, call.as_json()
+
+    def _list(self, query: list[tuple[str, str]]) -> dict:
+        wanted_to = dict(query).get("To")
+        calls = [c.as_json() for c in self.calls.values() if wanted_to is None or c.get("To") == wanted_to]
+        uri = f"{API}{self.account_sid}/Calls.json"
+        return {
+            "calls": calls,
+            "end": max(0, len(calls) - 1),
+            "first_page_uri": uri,
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "previous_page_uri": None,
+            "start": 0,
+            "uri": uri,
+        }
+
+    def _update(self, call: EmulatedCall, fields: dict[str, str]) -> None:
+        if fields.get("Status") in ("completed", "canceled") and call.status not in TERMINAL:
+            call.status = fields["Status"]
+        call.form = [*call.form, *((f"Update.{k}", v) for k, v in fields.items())]
+
+
+def _error(status: int, code: int, message: str) -> dict:
+    more_info = f"https://www.twilio.com/docs/errors/{code}"
+    return {"code": code, "message": message, "more_info": more_info, "status": status}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    emulator: TwilioEmulator
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def _serve(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        form = parse_qsl(body, keep_blank_values=True)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        auth = None
+        header = self.headers.get("Authorization", "")
+        if header.startswith("Basic "):
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            auth = (user, password)
+        status, payload = self.emulator.handle(method, parts.path, auth, form, query)
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._serve("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve("POST")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--account-sid", default="AC" + "1" * 32)
+    parser.add_argument("--auth-token", default="emulator-auth-token")
+    args = parser.parse_args()
+    emulator = TwilioEmulator(args.account_sid, args.auth_token).start(args.port)
+    print(f"Twilio REST emulator listening on {emulator.base_url} (account {args.account_sid})", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,378 @@
+"""Simulated telephony: dials nobody, yet behaves like Twilio towards Parley.
+
+Each dial plays out on a background asyncio loop (a daemon thread of the dialing process): signed status
+callbacks (initiated, ringing, in-progress, completed / busy / no-answer) and the async AMD callback go to
+the webhooks, and an answered call starts a simulated callee that connects to the media WebSocket as Twilio
+would. The lead's persona (`lead.attributes["persona"]`, or settings.SIM_TELEPHONY_PERSONA for every call)
+decides: "no_answer" and "busy" never reach media; "voicemail" is answered by a machine; "answer_and_hold"
+answers and hangs up after SIM_TELEPHONY_HOLD_SECONDS without media (benchmarks); "invalid_number" is
+refused like Twilio error 21211; every other persona is a human talking through `voice.sim.callee`.
+
+What the "provider" received is kept in a ledger (Redis when REDIS_URL is set, so every process shares it),
+which `fetch` and `find_placed` read, and which benchmarks audit.
+"""
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from twilio.request_validator import RequestValidator
+
+from .base import DialRequest, InvalidNumberError, ProviderCall
+
+log = logging.getLogger(__name__)
+
+SIM_AUTH_TOKEN = "sim-auth-token"
+SIM_ACCOUNT_SID = "ACsimulated"
+DEFAULT_PERSONA = "books_meeting"
+NO_MEDIA_PERSONAS = {"no_answer", "busy", "answer_and_hold"}
+TERMINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
+HANGUP_GRACE_SECONDS = 2.0
+LEDGER_PREFIX = "parley:sim:"
+LEDGER_MAX_DIALS = 200_000
+
+
+def auth_token() -> str:
+    return settings.TWILIO_AUTH_TOKEN or SIM_AUTH_TOKEN
+
+
+def account_sid() -> str:
+    return settings.TWILIO_ACCOUNT_SID or SIM_ACCOUNT_SID
+
+
+@dataclass
+class SimCall:
+    sid: str
+    request: DialRequest
+    persona: str
+    status: str = "queued"
+    answered_by: str = ""
+    answered_at: float | None = None
+    sequence: int = 0
+    hangup: asyncio.Event | None = None
+    transferred_to: str = ""
+    events: list[str] = field(default_factory=list)
+
+
+class Ledger:
+    """The simulated provider's own record: every dial it received and each call's last status."""
+
+    def __init__(self) -> None:
+        self._redis = None
+        if settings.REDIS_URL:
+            import redis
+
+            self._redis = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+        self._lock = threading.Lock()
+        self._dials: list[dict[str, Any]] = []
+        self._calls: dict[str, dict[str, Any]] = {}
+        self._by_call: dict[str, str] = {}
+
+    def record_dial(self, dial: dict[str, Any]) -> None:
+        state = {"status": "queued", "call_id": dial["call_id"], "pid": dial["pid"], "host": dial["host"]}
+        if self._redis is not None:
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.rpush(LEDGER_PREFIX + "dials", json.dumps(dial))
+            pipe.ltrim(LEDGER_PREFIX + "dials", -LEDGER_MAX_DIALS, -1)
+            pipe.hset(LEDGER_PREFIX + "call:" + dial["sid"], mapping=state)
+            pipe.expire(LEDGER_PREFIX + "call:" + dial["sid"], 86400)
+            pipe.hset(LEDGER_PREFIX + "by_call", str(dial["call_id"]), dial["sid"])
+            pipe.execute()
+            return
+        with self._lock:
+            self._dials.append(dial)
+            self._calls[dial["sid"]] = state
+            self._by_call[str(dial["call_id"])] = dial["sid"]
+
+    def record_status(self, sid: str, **fields: Any) -> None:
+        fields = {k: str(v) for k, v in fields.items()}
+        if self._redis is not None:
+            self._redis.hset(LEDGER_PREFIX + "call:" + sid, mapping=fields)
+            return
+        with self._lock:
+            self._calls.setdefault(sid, {}).update(fields)
+
+    def call(self, sid: str) -> dict[str, Any] | None:
+        if self._redis is not None:
+            return self._redis.hgetall(LEDGER_PREFIX + "call:" + sid) or None
+        with self._lock:
+            return dict(self._calls[sid]) if sid in self._calls else None
+
+    def sid_of(self, call_id: int) -> str | None:
+        if self._redis is not None:
+            return self._redis.hget(LEDGER_PREFIX + "by_call", str(call_id))
+        with self._lock:
+            return self._by_call.get(str(call_id))
+
+    def dials(self) -> list[dict[str, Any]]:
+        if self._redis is not None:
+            return [json.loads(d) for d in self._redis.lrange(LEDGER_PREFIX + "dials", 0, -1)]
+        with self._lock:
+            return list(self._dials)
+
+    def clear(self) -> None:
+        if self._redis is not None:
+            keys = list(self._redis.scan_iter(LEDGER_PREFIX + "*", count=1000))
+            for i in range(0, len(keys), 1000):
+                self._redis.delete(*keys[i : i + 1000])
+        with self._lock:
+            self._dials.clear()
+            self._calls.clear()
+            self._by_call.clear()
+
+
+def _alive(pid: int, host: str) -> bool:
+    if host != socket.gethostname():
+        return True  # cannot tell; assume the line is still up
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class SimTelephony:
+    name = "sim"
+
+    def __init__(self) -> None:
+        self.ledger = Ledger()
+        self.validator = RequestValidator(auth_token())
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_pid = 0
+        self._calls: dict[str, SimCall] = {}
+        self._http = None
+
+    # --- the Telephony contract -------------------------------------------------------------------
+    def place_call(self, request: DialRequest) -> str:
+        persona = settings.SIM_TELEPHONY_PERSONA or _persona_of(request.call_id)
+        if persona == "invalid_number":
+            raise InvalidNumberError(f"Twilio 21211: The 'To' number {request.to} is not a valid phone number.")
+        sid = "CA" + uuid.uuid4().hex
+        self.ledger.record_dial(
+            {
+                "sid": sid,
+                "call_id": request.call_id,
+                "to": request.to,
+                "from": request.from_,
+                "at": time.time(),
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+            }
+        )
+        call = SimCall(sid=sid, request=request, persona=persona)
+        with self._lock:
+            self._calls[sid] = call
+        asyncio.run_coroutine_threadsafe(self._play(call), self._ensure_loop())
+        return sid
+
+    def hangup(self, sid: str) -> None:
+        call = self._calls.get(sid)
+        if call is not None and call.hangup is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(call.hangup.set)
+
+    def transfer(self, sid: str, to: str) -> None:
+        call = self._calls.get(sid)
+        if call is not None:
+            call.transferred_to = to
+            self.ledger.record_status(sid, transferred_to=to)
+        self.hangup(sid)
+
+    def fetch(self, sid: str) -> ProviderCall:
+        call = self._calls.get(sid)
+        if call is not None:
+            return ProviderCall(sid, call.status, self._duration(call), call.answered_by)
+        record = self.ledger.call(sid)
+        if record is None:
+            from .base import PermanentTelephonyError
+
+            raise PermanentTelephonyError(f"Twilio 20404: call {sid} not found")
+        status = record.get("status", "queued")
+        if status not in TERMINAL and not _alive(int(record.get("pid", 0)), record.get("host", "")):
+            # The simulator holding this line died with its process: the line dropped.
+            status = "completed" if record.get("answered") == "1" else "canceled"
+        duration = int(record["duration"]) if record.get("duration", "").isdigit() else None
+        return ProviderCall(sid, status, duration, record.get("answered_by", ""))
+
+    def find_placed(self, call_id: int, to: str, since: datetime) -> ProviderCall | None:
+        sid = self.ledger.sid_of(call_id)
+        return self.fetch(sid) if sid else None
+
+    def validate_webhook(self, url: str, params: dict[str, str], signature: str) -> bool:
+        return bool(signature) and self.validator.validate(url, params, signature)
+
+    # --- the simulated line -----------------------------------------------------------------------
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop_pid != os.getpid() or not self._loop.is_running():
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def run() -> None:
+                    asyncio.set_event_loop(loop)
+                    loop.call_soon(ready.set)
+                    loop.run_forever()
+
+                threading.Thread(target=run, name="sim-telephony", daemon=True).start()
+                ready.wait()
+                self._loop, self._loop_pid, self._http = loop, os.getpid(), None
+            return self._loop
+
+    def _duration(self, call: SimCall) -> int | None:
+        if call.answered_at is None:
+            return 0 if call.status in TERMINAL else None
+        return max(1, round(time.monotonic() - call.answered_at))
+
+    async def _play(self, call: SimCall) -> None:
+        call.hangup = asyncio.Event()
+        try:
+            await self._status(call, "initiated")
+            if call.persona == "busy":
+                await self._status(call, "busy", CallDuration="0")
+                return
+            await self._status(call, "ringing")
+            if await _wait(call.hangup, settings.SIM_TELEPHONY_RING_SECONDS):
+                await self._status(call, "canceled", CallDuration="0")
+                return
+            if call.persona == "no_answer":
+                await self._status(call, "no-answer", CallDuration="0")
+                return
+            call.answered_at = time.monotonic()
+            self.ledger.record_status(call.sid, answered="1")
+            await self._status(call, "in-progress")
+            call.answered_by = "machine_end_beep" if call.persona == "voicemail" else "human"
+            await self._amd(call)
+            if call.persona == "answer_and_hold":
+                await _wait(call.hangup, settings.SIM_TELEPHONY_HOLD_SECONDS)
+            else:
+                await self._converse(call)
+            await self._status(call, "completed", CallDuration=str(self._duration(call)))
+        except Exception:
+            log.exception("Simulated call %s broke", call.sid)
+            if call.status not in TERMINAL:
+                await self._status(call, "completed", CallDuration=str(self._duration(call) or 0))
+        finally:
+            with self._lock:
+                self._calls.pop(call.sid, None)
+
+    async def _converse(self, call: SimCall) -> None:
+        try:
+            from voice.sim.callee import run_callee
+        except ImportError:
+            log.warning("voice.sim.callee is not available: simulated call %s holds without media", call.sid)
+            await _wait(call.hangup, settings.SIM_TELEPHONY_HOLD_SECONDS)
+            return
+        callee = asyncio.ensure_future(
+            run_callee(
+                call.request.stream_url,
+                call.sid,
+                call.persona,
+                account_sid=account_sid(),
+                custom_parameters={"call_id": str(call.request.call_id)},
+            )
+        )
+        hung_up = asyncio.ensure_future(call.hangup.wait())
+        await asyncio.wait({callee, hung_up}, return_when=asyncio.FIRST_COMPLETED)
+        if not callee.done():
+            # We hung up (REST hangup/transfer): the media stream stops as Twilio's would.
+            done, _ = await asyncio.wait({callee}, timeout=HANGUP_GRACE_SECONDS)
+            if not done:
+                callee.cancel()
+        hung_up.cancel()
+        if callee.done() and not callee.cancelled() and callee.exception() is not None:
+            log.warning("Simulated callee of %s failed: %r", call.sid, callee.exception())
+
+    async def _status(self, call: SimCall, status: str, **extra: str) -> None:
+        call.status = status
+        call.sequence += 1
+        call.events.append(status)
+        record = {"status": status}
+        if "CallDuration" in extra:
+            record["duration"] = extra["CallDuration"]
+        self.ledger.record_status(call.sid, **record)
+        params = {
+            **self._common(call),
+            "CallStatus": status,
+            "SequenceNumber": str(call.sequence - 1),
+            "CallbackSource": "call-progress-events",
+            "Timestamp": email.utils.formatdate(usegmt=True),
+            **extra,
+        }
+        await self._send(call.request.status_callback_url, params)
+
+    async def _amd(self, call: SimCall) -> None:
+        self.ledger.record_status(call.sid, answered_by=call.answered_by)
+        params = {**self._common(call), "AnsweredBy": call.answered_by, "MachineDetectionDuration": "1800"}
+        await self._send(call.request.amd_callback_url, params)
+
+    def _common(self, call: SimCall) -> dict[str, str]:
+        return {
+            "AccountSid": account_sid(),
+            "CallSid": call.sid,
+            "From": call.request.from_,
+            "To": call.request.to,
+            "Direction": "outbound-api",
+            "ApiVersion": "2010-04-01",
+        }
+
+    async def _send(self, url: str, params: dict[str, str]) -> None:
+        signature = self.validator.compute_signature(url, params)
+        if settings.SIM_TELEPHONY_CALLBACKS == "direct":
+            await asyncio.get_running_loop().run_in_executor(None, _deliver_in_process, url, params, signature)
+            return
+        import httpx
+
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=10.0)
+        try:
+            response = await self._http.post(url, data=params, headers={"X-Twilio-Signature": signature})
+            if response.status_code >= 400:
+                log.warning("Callback %s answered %s", url, response.status_code)
+        except httpx.HTTPError as exc:
+            log.warning("Callback %s failed: %s", url, exc)
+
+
+def _deliver_in_process(url: str, params: dict[str, str], signature: str) -> None:
+    """Run the webhook view in this process, signature check included: the same path as HTTP, minus a server."""
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    path = urlsplit(url).path
+    request = RequestFactory().post(path, data=params, HTTP_X_TWILIO_SIGNATURE=signature)
+    match = resolve(path)
+    try:
+        response = match.func(request, *match.args, **match.kwargs)
+        if response.status_code >= 400:
+            log.warning("Callback %s answered %s", path, response.status_code)
+    except Exception:
+        log.exception("Callback %s failed", path)
+
+
+def _persona_of(call_id: int) -> str:
+    from crm.models import Call
+
+    attributes = Call.objects.filter(pk=call_id).values_list("lead__attributes", flat=True).first() or {}
+    return str(attributes.get("persona") or DEFAULT_PERSONA)
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> bool:
+    """True when `event` fired within `seconds`."""
+    try:
+        await asyncio.wait_for(event.wait(), timeout=max(0.0, seconds))
+        return True
+    except TimeoutError:
+        return event.is_set()

@@ -1,0 +1,120 @@
+"""Twilio telephony through the official SDK: dial with async AMD and a <Connect><Stream>, hang up, transfer, fetch.
+
+`base_url` points the SDK at a local emulator of the REST API in tests (settings.TWILIO_API_BASE_URL).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
+
+from .base import (
+    CallerIdError,
+    DialRequest,
+    InvalidNumberError,
+    PermanentTelephonyError,
+    ProviderCall,
+    TelephonyError,
+    TransientTelephonyError,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+# Twilio error codes (https://www.twilio.com/docs/api/errors) by what they mean for the dialer.
+INVALID_NUMBER_CODES = {21211, 21214, 21215, 21216, 21217, 21401, 21421, 21612, 13224, 13225}
+CALLER_ID_CODES = {21210, 21212, 21213, 21606, 13214}
+TRANSIENT_CODES = {20429, 20500, 20503, 31005, 31009}
+HTTP_TIMEOUT_SECONDS = 10.0
+
+
+def stream_twiml(stream_url: str, call_id: int) -> str:
+    """<Response><Connect><Stream url=…><Parameter name="call_id" …/></Stream></Connect></Response>."""
+    response = VoiceResponse()
+    connect = response.connect()
+    stream = connect.stream(url=stream_url)
+    stream.parameter(name="call_id", value=str(call_id))
+    return str(response)
+
+
+def classify(exc: TwilioRestException) -> TelephonyError:
+    code = exc.code or 0
+    reason = f"Twilio {code or exc.status}: {exc.msg}"
+    if code in INVALID_NUMBER_CODES:
+        return InvalidNumberError(reason)
+    if code in CALLER_ID_CODES:
+        return CallerIdError(reason)
+    if code in TRANSIENT_CODES or exc.status == 429 or exc.status >= 500:
+        return TransientTelephonyError(reason)
+    return PermanentTelephonyError(reason)
+
+
+class TwilioTelephony:
+    name = "twilio"
+
+    def __init__(self, account_sid: str, auth_token: str, base_url: str | None = None) -> None:
+        self.auth_token = auth_token
+        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=HTTP_TIMEOUT_SECONDS))
+        if base_url:
+            self.client.api.base_url = base_url.rstrip("/")
+        self.validator = RequestValidator(auth_token)
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TwilioRestException as exc:
+            raise classify(exc) from exc
+        except (TwilioException, OSError) as exc:  # requests' connection errors and timeouts are OSErrors
+            raise TransientTelephonyError(f"Twilio unreachable: {exc}") from exc
+
+    def place_call(self, request: DialRequest) -> str:
+        extra = {}
+        if request.machine_detection:
+            extra = {
+                "machine_detection": "DetectMessageEnd",
+                "async_amd": "true",
+                "async_amd_status_callback": request.amd_callback_url,
+                "async_amd_status_callback_method": "POST",
+            }
+        call = self._call(
+            self.client.calls.create,
+            to=request.to,
+            from_=request.from_,
+            twiml=stream_twiml(request.stream_url, request.call_id),
+            status_callback=request.status_callback_url,
+            status_callback_event=STATUS_EVENTS,
+            status_callback_method="POST",
+            timeout=request.ring_timeout,
+            **extra,
+        )
+        return call.sid
+
+    def hangup(self, sid: str) -> None:
+        self._call(self.client.calls(sid).update, status="completed")
+
+    def transfer(self, sid: str, to: str) -> None:
+        response = VoiceResponse()
+        response.dial(to)
+        self._call(self.client.calls(sid).update, twiml=str(response))
+
+    def fetch(self, sid: str) -> ProviderCall:
+        call = self._call(self.client.calls(sid).fetch)
+        return _provider_call(call)
+
+    def find_placed(self, call_id: int, to: str, since: dt.datetime) -> ProviderCall | None:
+        calls = self._call(self.client.calls.list, to=to, start_time_after=since, limit=20)
+        recent = [c for c in calls if c.date_created is None or c.date_created >= since]
+        return _provider_call(recent[0]) if recent else None
+
+    def validate_webhook(self, url: str, params: dict[str, str], signature: str) -> bool:
+        return bool(signature) and self.validator.validate(url, params, signature)
+
+
+def _provider_call(call) -> ProviderCall:
+    duration = int(call.duration) if call.duration not in (None, "") else None
+    return ProviderCall(sid=call.sid, status=call.status, duration=duration, answered_by=call.answered_by or "")
