@@ -39,6 +39,10 @@ def add_to_hopper(campaign_id: int, import_id: int, rows: list[tuple], now: dt.d
         return result
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
+        if postgres:
+            # Safe to lose on a server crash: the checkpoint commits in this same transaction, so a lost commit
+            # is simply a chunk the resumed import does again. Saves a WAL flush wait per chunk.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
         cursor.execute(f"DROP TABLE IF EXISTS {TEMP}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {TEMP} (line integer, phone varchar(128), first_name text, last_name text, "

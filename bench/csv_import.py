@@ -1,0 +1,182 @@
+"""Time a lead CSV import end to end: python -m bench.csv_import --rows 100000 --json
+
+Runs in a throw-away test database (test_<name>, created and dropped here) on whatever DATABASE_URL points at.
+The comparison figure is a plain row-by-row import (parse, validate, look up, Model.save() per row) of the first
+--naive-sample rows of the same file in the same run; its rate is extrapolated from that sample."""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import random
+import tempfile
+import time
+import unicodedata
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+FIRST = ("Ada", "Ben", "Chloé", "Dev", "Elena", "Farid", "Grace", "Hiro", "Inès", "Jonah", "Kemi", "Liam", "Zoë")
+LAST = ("Okafor", "Nguyen", "Schmidt", "Patel", "Rossi", "Tanaka", "Silva", "Murphy", "Haddad", "Kowalski", "Müller")
+COMPANIES = ("Northwind", "Acme Logistics", "Globex", "Initech", "Umbrella Foods", "Stark Freight", "Wayne Dental")
+AREAS = (201, 202, 206, 212, 213, 303, 305, 312, 404, 415, 503, 512, 617, 646, 702, 713, 718, 773, 801, 917, 907, 208)
+FORMATS = (
+    "({a}) {e}-{s}",
+    "{a}.{e}.{s}",
+    "+1 {a} {e} {s}",
+    "{a}{e}{s}",
+    "1-{a}-{e}-{s}",
+    "{a}-{e}-{s} x12",
+)
+
+
+def make_csv(rows: int, seed: int = 7) -> tuple[bytes, list[str]]:
+    """A messy but realistic list: many phone formats, ~1% duplicates, ~1% invalid numbers, accents, extras.
+    Returns the file and a few E.164 numbers to put on the do-not-call list."""
+    rnd = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["First Name", "Last Name", "Company", "Email", "Mobile Phone", "Lead Source", "Notes"])
+    written: list[str] = []
+    dnc: list[str] = []
+    for i in range(rows):
+        roll = rnd.random()
+        if roll < 0.01 and written:
+            phone = rnd.choice(written)  # duplicate within the file
+        elif roll < 0.02:
+            phone = str(rnd.randint(1000, 99999))  # too short
+        else:
+            area, j = AREAS[i % len(AREAS)], i // len(AREAS)
+            exchange, sub = 200 + j // 10000, j % 10000
+            phone = FORMATS[i % len(FORMATS)].format(a=area, e=exchange, s=f"{sub:04d}")
+            written.append(phone)
+            if roll > 0.995:
+                dnc.append(f"+1{area}{exchange}{sub:04d}")
+        first, last = rnd.choice(FIRST), rnd.choice(LAST)
+        writer.writerow([
+            first, last, rnd.choice(COMPANIES), _ascii(f"{first}.{last}{i}@example.com".lower()), phone,
+            rnd.choice(("webinar", "trade show", "referral")), "" if i % 3 else "asked for a demo, call after 2pm",
+        ])
+    return out.getvalue().encode("utf-8"), dnc
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def naive_import(campaign, data: bytes, limit: int) -> tuple[int, float]:
+    """The obvious row-by-row way: one parse, a few lookups and Model.save() per row, each in its own commit."""
+    import phonenumbers
+    from phonenumbers import timezone as pn_timezone
+
+    from campaigns.models import CampaignLead
+    from crm.models import DoNotCall, Lead
+
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
+    done = 0
+    started = time.perf_counter()
+    for row in reader:
+        if done >= limit:
+            break
+        done += 1
+        try:
+            number = phonenumbers.parse(row["Mobile Phone"], campaign.default_region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(number):
+            continue
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        zones = ",".join(sorted(pn_timezone.time_zones_for_number(number)))
+        if CampaignLead.objects.filter(campaign=campaign, lead__phone=e164).exists():
+            continue
+        lead = Lead.objects.filter(phone=e164).first()
+        if lead is None:
+            lead = Lead(
+                phone=e164, first_name=row["First Name"], last_name=row["Last Name"], company=row["Company"],
+                email=row["Email"], timezone=zones if len(zones) <= 255 else "",
+                attributes={"Lead Source": row["Lead Source"], "Notes": row["Notes"]},
+            )
+            lead.save()
+        state = (
+            CampaignLead.State.DO_NOT_CALL
+            if DoNotCall.objects.filter(phone=e164).exists()
+            else CampaignLead.State.PENDING
+        )
+        CampaignLead(campaign=campaign, lead=lead, state=state).save()
+    return done, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--naive-sample", type=int, default=2000, help="rows timed for the row-by-row comparison")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line")
+    args = parser.parse_args()
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import override_settings, setup_test_environment
+
+    from campaigns import imports
+    from campaigns.models import Campaign, CampaignLead, Script
+    from crm.models import DoNotCall, Lead
+
+    setup_test_environment()
+    real_name = connection.settings_dict["NAME"]
+    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+            data, dnc = make_csv(args.rows)
+            script = Script.objects.create(name="Bench", slug="bench")
+            naive_campaign = Campaign.objects.create(
+                name="Naive", slug="naive", script=script, caller_id="+14155550100"
+            )
+            DoNotCall.objects.bulk_create(DoNotCall(phone=p, source=DoNotCall.Source.IMPORT) for p in dnc)
+
+            sample, naive_seconds = naive_import(naive_campaign, data, args.naive_sample)
+            naive_rate = sample / naive_seconds
+            CampaignLead.objects.all().delete()
+            Lead.objects.all().delete()
+
+            campaign = Campaign.objects.create(name="Bench", slug="bench", script=script, caller_id="+14155550100")
+            path = os.path.join(media, "bench.csv")
+            with open(path, "wb") as f:
+                f.write(data)
+            started = time.perf_counter()
+            with open(path, "rb") as f:
+                lead_import = imports.start_import(campaign, f.read(), "bench.csv")
+            lead_import = imports.run_import(lead_import.pk)
+            seconds = time.perf_counter() - started
+            entries = CampaignLead.objects.filter(campaign=campaign).count()
+
+        vendor = connection.vendor
+        where = f"{vendor} database {test_name!r} (throw-away copy beside {real_name!r})"
+        if vendor == "sqlite" and connection.creation.is_in_memory_db(test_name):
+            where = "sqlite in-memory test database (set DATABASE_URL for PostgreSQL)"
+        report = imports.report(lead_import)
+        print(f"database: {where}")
+        print(
+            f"import: {report['total_rows']} rows -> {report['imported']} imported ({report['dnc']} do-not-call), "
+            f"{report['duplicates']} duplicates, {report['invalid']} invalid; {entries} hopper entries; "
+            f"status {lead_import.status}"
+        )
+        print(
+            f"naive row-by-row Model.save(): timed the first {sample} rows in {naive_seconds:.2f} s, "
+            "its rate extrapolated"
+        )
+        result = {
+            "rows": args.rows,
+            "seconds": round(seconds, 3),
+            "rows_per_s": round(args.rows / seconds, 1),
+            "naive_rows_per_s": round(naive_rate, 1),
+        }
+        print(json.dumps(result) if args.json else f"{args.rows} rows in {seconds:.2f} s ({result['rows_per_s']}/s)")
+    finally:
+        connection.creation.destroy_test_db(real_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
