@@ -1,0 +1,410 @@
+"""Deepgram live transcription (`/v1/listen`) on 127.0.0.1, message for message, driven by the audio it hears.
+
+The emulator checks the `Authorization: Token <key>` header and the query the SDK sends, then listens:
+energy in the mu-law frames marks speech; while the caller speaks it answers `SpeechStarted` and interim
+`Results`; after `endpointing` ms of silence a final `Results` (`is_final`, `speech_final`); after
+`utterance_end_ms` an `UtteranceEnd`; `Finalize` flushes (`from_finalize`), `CloseStream` ends with `Metadata`.
+What the caller said comes from a script of utterances (tests) or a `words` callable (the rehearsal demo).
+
+Standalone: `python -m tests.emulators.deepgram --port 8101 [--fault close_mid_stream:50]`.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request
+
+from .faults import Fault, FaultBook, Recorder, parse_fault_args
+from .mulaw import DECODE, FRAME, SAMPLE_RATE
+from .standalone import serve_forever
+
+MODELS = {"nova-3", "nova-3-general", "nova-3-medical", "nova-2", "nova-2-general", "nova-2-phonecall", "nova",
+          "enhanced", "base"}
+ENCODINGS = {"linear16", "linear32", "flac", "alaw", "mulaw", "amr-nb", "amr-wb", "opus", "ogg-opus", "speex", "g729"}
+BOOLEANS = ("interim_results", "vad_events", "smart_format", "punctuate", "diarize", "numerals", "profanity_filter")
+BYTES_PER_SECOND = {"mulaw": SAMPLE_RATE, "alaw": SAMPLE_RATE, "linear16": 2 * SAMPLE_RATE}
+
+
+def query_errors(query: dict[str, str]) -> list[str]:
+    """What real Deepgram would refuse with a 400 in the query string."""
+    errors = []
+    if query.get("model") and query["model"] not in MODELS:
+        errors.append(f"model {query['model']!r} not found")
+    encoding = query.get("encoding")
+    if encoding is not None:
+        if encoding not in ENCODINGS:
+            errors.append(f"encoding {encoding!r} not supported")
+        if not query.get("sample_rate", "").isdigit():
+            errors.append("sample_rate is required (an integer) when encoding is set")
+    for name in BOOLEANS:
+        if name in query and query[name] not in ("true", "false"):
+            errors.append(f"{name} must be true or false, not {query[name]!r}")
+    endpointing = query.get("endpointing")
+    if endpointing is not None and not (endpointing.isdigit() or endpointing in ("true", "false")):
+        errors.append("endpointing must be a number of milliseconds or false")
+    utterance_end = query.get("utterance_end_ms")
+    if utterance_end is not None:
+        if not utterance_end.isdigit() or int(utterance_end) < 1000:
+            errors.append("utterance_end_ms must be an integer of at least 1000")
+        if query.get("interim_results") != "true":
+            errors.append("utterance_end_ms requires interim_results=true")
+    return errors
+
+
+class DeepgramEmulator:
+    """A scriptable Deepgram live server. `utterances` are consumed in order as the caller finishes speaking."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "emulator-key",
+        utterances: list[str] | tuple[str, ...] = (),
+        words: Callable[[dict[str, str], bool], str | None] | None = None,
+        latency: float = 0.0,
+        interim_every: float = 0.25,
+        seconds_per_word: float = 0.25,
+        energy_threshold: float = 400.0,
+        keep_audio: bool = True,
+        silence_results_every: float = 1.0,
+    ) -> None:
+        self.api_key = api_key
+        self.utterances: deque[str] = deque(utterances)
+        self.words = words
+        self.latency = latency
+        self.interim_every = interim_every
+        self.seconds_per_word = seconds_per_word
+        self.energy_threshold = energy_threshold
+        self.keep_audio = keep_audio
+        self.silence_results_every = silence_results_every
+        self.recorder = Recorder()
+        self.faults = FaultBook()
+        self.connections: list[ListenConnection] = []
+        self._server: Any = None
+
+    # --- lifecycle --------------------------------------------------------------------------
+    async def start(self, port: int = 0) -> DeepgramEmulator:
+        self._server = await serve(self._handle, "127.0.0.1", port, process_request=self._check_request)
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def __aenter__(self) -> DeepgramEmulator:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._server.sockets[0].getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        """What `DEEPGRAM_BASE_URL` should be set to."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def next_utterance(self, query: dict[str, str], consume: bool) -> str:
+        if self.words is not None:
+            return self.words(query, consume) or ""
+        if not self.utterances:
+            return ""
+        return self.utterances.popleft() if consume else self.utterances[0]
+
+    # --- handshake --------------------------------------------------------------------------
+    def _check_request(self, connection: ServerConnection, request: Request):
+        split = urlsplit(request.path)
+        query = dict(parse_qsl(split.query, keep_blank_values=True))
+        headers = {k.lower(): v for k, v in request.headers.raw_items()}
+        info = {"path": split.path, "query": query, "headers": headers}
+        self.recorder.record("handshake", **info)
+        if split.path != "/v1/listen":
+            return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
+        if headers.get("authorization") != f"Token {self.api_key}":
+            self.recorder.record("refused", status=401, **info)
+            return _json_response(connection, HTTPStatus.UNAUTHORIZED, "INVALID_AUTH", "Invalid credentials.")
+        errors = query_errors(query)
+        if errors:
+            self.recorder.record("refused", status=400, errors=errors, **info)
+            return _json_response(connection, HTTPStatus.BAD_REQUEST, "INVALID_QUERY_PARAMETER", "; ".join(errors))
+        fault = self.faults.take("connect", info)
+        if fault is not None:
+            self.recorder.record("fault", kind=fault.kind, **info)
+            return _json_response(connection, HTTPStatus(fault.status), "TOO_MANY_REQUESTS", "Injected fault.")
+        return None
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        split = urlsplit(ws.request.path)
+        query = dict(parse_qsl(split.query, keep_blank_values=True))
+        info = {"path": split.path, "query": query, "headers": dict(ws.request.headers.raw_items())}
+        conn = ListenConnection(self, ws, query, self.faults.take("stream", info))
+        self.connections.append(conn)
+        self.recorder.record("connected", index=len(self.connections) - 1, query=query)
+        await conn.run()
+
+
+def _json_response(connection: ServerConnection, status: HTTPStatus, code: str, message: str):
+    body = json.dumps({"err_code": code, "err_msg": message, "request_id": str(uuid.uuid4())})
+    response = connection.respond(status, body)
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+class ListenConnection:
+    """One live socket: the audio clock, the speech state machine and the outbox."""
+
+    def __init__(self, emulator: DeepgramEmulator, ws: ServerConnection, query: dict[str, str],
+                 fault: Fault | None) -> None:
+        self.emulator = emulator
+        self.ws = ws
+        self.query = query
+        self.fault = fault
+        self.request_id = str(uuid.uuid4())
+        self.audio = bytearray()
+        self.audio_bytes = 0
+        self.controls: list[str] = []
+        self.bytes_per_second = BYTES_PER_SECOND.get(query.get("encoding", "mulaw"), SAMPLE_RATE)
+        self.endpointing = _millis(query.get("endpointing"), default=10)
+        self.utterance_end = _millis(query.get("utterance_end_ms"), default=None)
+        self.interim = query.get("interim_results") == "true"
+        self.vad_events = query.get("vad_events") == "true"
+        self.smart_format = query.get("smart_format") == "true"
+        # speech state, all in seconds of audio received
+        self.in_speech = False
+        self.finalized_burst = False
+        self.speech_start = 0.0
+        self.last_voice = 0.0
+        self.segment_start = 0.0
+        self.next_interim = 0.0
+        self.utterance_end_due: float | None = None
+        self.last_word_end = 0.0
+        self._outbox: asyncio.Queue[tuple[float, str | None]] = asyncio.Queue()
+        self._pending = bytearray()
+
+    @property
+    def clock(self) -> float:
+        return self.audio_bytes / self.bytes_per_second
+
+    async def run(self) -> None:
+        sender = asyncio.create_task(self._send_loop())
+        closed_by = "client"
+        try:
+            async for message in self.ws:
+                if isinstance(message, bytes):
+                    if await self._on_audio(message):
+                        closed_by = "fault"
+                        break
+                elif await self._on_control(message):
+                    closed_by = "close_stream"
+                    break
+        except ConnectionClosed:
+            pass
+        finally:
+            if closed_by == "close_stream":
+                await self._outbox.put((time.monotonic(), None))
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(sender, timeout=2)
+            sender.cancel()
+            self.emulator.recorder.record("closed", request_id=self.request_id, by=closed_by, bytes=self.audio_bytes)
+
+    # --- client -> server -------------------------------------------------------------------
+    async def _on_control(self, text: str) -> bool:
+        try:
+            message = json.loads(text)
+            kind = message["type"]
+        except (ValueError, KeyError, TypeError):
+            self._emit({"type": "Error", "variant": "SchemaError", "description": "Could not parse message",
+                        "message": text[:200]})
+            return False
+        self.controls.append(kind)
+        self.emulator.recorder.record("control", type=kind, request_id=self.request_id)
+        if self.fault and self.fault.kind == "never_answer":
+            return kind == "CloseStream"
+        if kind == "Finalize":
+            self._finalize(from_finalize=True)
+        elif kind == "CloseStream":
+            if self.in_speech and not self.finalized_burst:
+                self._finalize(from_finalize=False)
+            self._emit_metadata()
+            return True
+        return False
+
+    async def _on_audio(self, chunk: bytes) -> bool:
+        """Advance the audio clock frame by frame; True when an injected fault has closed the socket."""
+        if self.emulator.keep_audio:
+            self.audio.extend(chunk)
+        self._pending.extend(chunk)
+        while len(self._pending) >= FRAME:
+            frame = bytes(self._pending[:FRAME])
+            del self._pending[:FRAME]
+            self.audio_bytes += FRAME
+            if self.fault and self.audio_bytes >= self.fault.after * FRAME:
+                if self.fault.kind == "close_mid_stream":
+                    self.emulator.recorder.record("fault", kind="close_mid_stream", request_id=self.request_id)
+                    self.ws.transport.abort()
+                    return True
+                if self.fault.kind == "malformed":
+                    self.emulator.recorder.record("fault", kind="malformed", request_id=self.request_id)
+                    await self.ws.send('{"type": "Results", "channel_index": [0, 1], "channel": {"altern')
+                    self.fault = None
+            self._on_frame(frame)
+        return False
+
+    def _on_frame(self, frame: bytes) -> None:
+        energy = (sum(DECODE[b] ** 2 for b in frame[::4]) / (len(frame) / 4)) ** 0.5
+        now = self.clock
+        if energy >= self.emulator.energy_threshold:
+            self.last_voice = now
+            self.utterance_end_due = None
+            if not self.in_speech:
+                self.in_speech = True
+                self.finalized_burst = False
+                self.speech_start = now - FRAME / self.bytes_per_second
+                self.next_interim = now + self.emulator.interim_every
+                if self.vad_events:
+                    self._emit({"type": "SpeechStarted", "channel": [0], "timestamp": round(self.speech_start, 3)})
+            elif self.interim and not self.finalized_burst and now >= self.next_interim:
+                self.next_interim = now + self.emulator.interim_every
+                self._emit_results(self._words_so_far(now), is_final=False, speech_final=False)
+        elif not self.in_speech:
+            if self.interim and now - self.segment_start >= self.emulator.silence_results_every:
+                self._emit_results([], is_final=True, speech_final=False)
+                self.segment_start = now
+        elif now - self.last_voice >= self.endpointing / 1000:
+            if not self.finalized_burst:
+                self._finalize(from_finalize=False, speech_final=True)
+            self.in_speech = False
+            if self.utterance_end is not None:
+                self.utterance_end_due = self.last_voice + self.utterance_end / 1000
+        if self.utterance_end_due is not None and now >= self.utterance_end_due:
+            self.utterance_end_due = None
+            self._emit({"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": round(self.last_word_end, 3)})
+
+    # --- server -> client -------------------------------------------------------------------
+    def _words_so_far(self, now: float) -> list[str]:
+        words = self._format(self.emulator.next_utterance(self.query, consume=False)).split()
+        spoken = int((now - self.speech_start) / self.emulator.seconds_per_word) + 1
+        return words[: max(1, min(len(words) - 1, spoken))] if words else []
+
+    def _finalize(self, *, from_finalize: bool, speech_final: bool = False) -> None:
+        words: list[str] = []
+        if self.in_speech and not self.finalized_burst:
+            words = self._format(self.emulator.next_utterance(self.query, consume=True)).split()
+            self.finalized_burst = True
+        self._emit_results(words, is_final=True, speech_final=speech_final, from_finalize=from_finalize)
+        self.segment_start = self.clock
+
+    def _emit_results(self, words: list[str], *, is_final: bool, speech_final: bool,
+                      from_finalize: bool = False) -> None:
+        now = self.clock
+        start = self.segment_start if is_final else self.speech_start
+        voiced_end = max(self.last_voice, self.speech_start + 0.01)
+        step = (voiced_end - self.speech_start) / max(1, len(words))
+        items = []
+        for i, word in enumerate(words):
+            w_start = self.speech_start + i * step
+            items.append({"word": word.strip(".,?!").lower(), "start": round(w_start, 3),
+                          "end": round(w_start + step, 3), "confidence": 0.98, "punctuated_word": word})
+        if items:
+            self.last_word_end = items[-1]["end"]
+        message: dict[str, Any] = {
+            "type": "Results",
+            "channel_index": [0, 1],
+            "duration": round(max(0.0, now - start), 3),
+            "start": round(start, 3),
+            "is_final": is_final,
+            "speech_final": speech_final,
+            "channel": {"alternatives": [{"transcript": " ".join(words), "confidence": 0.98 if words else 0.0,
+                                          "words": items}]},
+            "metadata": {"request_id": self.request_id, "model_uuid": "1dbdfb4d-85b2-4659-9d72-63a4eb6a2b54",
+                         "model_info": {"name": self.query.get("model", "nova-3"), "version": "2024-12-20.0",
+                                        "arch": "nova-3"}},
+        }
+        if from_finalize:
+            message["from_finalize"] = True
+        self._emit(message)
+
+    def _emit_metadata(self) -> None:
+        self._emit({
+            "type": "Metadata",
+            "transaction_key": "deprecated",
+            "request_id": self.request_id,
+            "sha256": hashlib.sha256(bytes(self.audio)).hexdigest(),
+            "created": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "duration": round(self.clock, 3),
+            "channels": 1,
+            "models": ["1dbdfb4d-85b2-4659-9d72-63a4eb6a2b54"],
+        })
+
+    def _format(self, text: str) -> str:
+        if self.smart_format:
+            return text
+        return "".join(ch for ch in text.lower() if ch.isalnum() or ch in " '")
+
+    def _emit(self, message: dict[str, Any]) -> None:
+        if self.fault and self.fault.kind == "never_answer":
+            return
+        self.emulator.recorder.record("sent", request_id=self.request_id, message=message)
+        self._outbox.put_nowait((time.monotonic() + self.emulator.latency, json.dumps(message)))
+
+    async def _send_loop(self) -> None:
+        while True:
+            due, text = await self._outbox.get()
+            if text is None:
+                await self.ws.close(1000, "CloseStream")
+                return
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                await self.ws.send(text)
+            except ConnectionClosed:
+                return
+
+
+def _millis(value: str | None, default: int | None) -> int | None:
+    if value is None or value == "true":
+        return default
+    if value == "false":
+        return None if default is None else 10**9
+    return int(value)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--api-key", default="emulator-key")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added before every server message")
+    parser.add_argument("--fault", action="append", default=[], help="kind[:after_frames], applied to each socket")
+    parser.add_argument("--utterance", action="append", default=[], help="what the caller says, in order")
+    args = parser.parse_args(argv)
+    emulator = DeepgramEmulator(api_key=args.api_key, utterances=args.utterance, latency=args.latency,
+                                keep_audio=False)
+    from .speech import rehearsal_words
+
+    if not args.utterance:
+        emulator.words = rehearsal_words
+    for kind, after in parse_fault_args(args.fault):
+        emulator.faults.arm(kind, after=after, times=10**9)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_forever(emulator, args.port, "deepgram"))
+
+
+if __name__ == "__main__":
+    main()

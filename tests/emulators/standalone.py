@@ -1,0 +1,11 @@
+"""Running an emulator on its own (`python -m tests.emulators.<name> --port N`) for `make demo` and manual checks."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+async def serve_forever(emulator: Any, port: int, label: str) -> None:
+    await emulator.start(port)
+    print(f"{label} emulator listening on {emulator.url}", flush=True)
+    await asyncio.Event().wait()
