@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("scripts/<slug:slug>/diff/", views.script_diff, name="script_diff"),
     path("scripts/<slug:slug>/playground/", views.script_playground, name="script_playground"),
     path("scripts/<slug:slug>/versions/<int:number>/publish/", views.script_publish, name="script_publish"),
+    path("", include("campaigns.import_urls")),
 ]

@@ -1,6 +1,8 @@
 """Thin Celery tasks over the dialer's plain functions. Each takes ids, is idempotent and safe to retry."""
 from __future__ import annotations
 
+import time
+
 from celery import shared_task
 
 from voice.telephony.base import TransientTelephonyError
@@ -8,6 +10,7 @@ from voice.telephony.base import TransientTelephonyError
 from . import claims, outcomes, placing, sweeper
 
 PLACE_CALL_MAX_RETRIES = 5
+EAGER_RETRY_MAX_SLEEP = 2.0  # eager mode (no broker) retries inline; don't hold the caller long
 
 
 @shared_task(name="dialer.tasks.tick", ignore_result=True)
@@ -17,6 +20,8 @@ def tick() -> int:
 
 @shared_task(bind=True, name="dialer.tasks.place_call", acks_late=True, max_retries=PLACE_CALL_MAX_RETRIES)
 def place_call(self, call_id: int) -> str:
+    if self.request.is_eager:
+        return _place_call_inline(call_id, self.max_retries)
     try:
         return placing.place_call(call_id)
     except TransientTelephonyError as exc:
@@ -24,6 +29,18 @@ def place_call(self, call_id: int) -> str:
             placing.give_up(call_id, str(exc))
             return "failed"
         raise self.retry(exc=exc, countdown=placing.retry_delay(self.request.retries)) from exc
+
+
+def _place_call_inline(call_id: int, max_retries: int) -> str:
+    for attempt in range(max_retries + 1):
+        try:
+            return placing.place_call(call_id)
+        except TransientTelephonyError as exc:
+            if attempt == max_retries:
+                placing.give_up(call_id, str(exc))
+                return "failed"
+            time.sleep(min(EAGER_RETRY_MAX_SLEEP, placing.retry_delay(attempt)))
+    return "failed"
 
 
 @shared_task(name="dialer.tasks.finalize_call", acks_late=True)

@@ -24,6 +24,7 @@ from .base import (
 )
 
 log = logging.getLogger(__name__)
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every request's headers at INFO
 
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 # Twilio error codes (https://www.twilio.com/docs/api/errors) by what they mean for the dialer.

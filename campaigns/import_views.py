@@ -1,0 +1,146 @@
+"""Lead CSV import pages for managers: upload, confirm the column mapping, watch progress, read the report."""
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from crm.roles import MANAGERS, role_required
+from crm.spreadsheet import stream_csv
+
+from . import imports
+from .csv_reading import DELIMITER_NAMES, UnreadableFile
+from .models import Campaign, LeadImport
+
+MAX_UPLOAD_MB = 50
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file", help_text="Comma, semicolon, tab or pipe separated; UTF-8 or Windows-1252."
+    )
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_MB} MB: split it and upload the parts.")
+        return f
+
+
+class MappingForm(forms.Form):
+    """One choice per column of the file, initially what the headers suggested."""
+
+    def __init__(self, *args, headers: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.headers = headers
+        for i, header in enumerate(headers):
+            self.fields[f"col_{i}"] = forms.ChoiceField(label=header, choices=list(imports.TARGETS.items()))
+
+    def clean(self):
+        cleaned = super().clean()
+        mapping = {h: cleaned.get(f"col_{i}", imports.ATTRIBUTE) for i, h in enumerate(self.headers)}
+        for problem in imports.mapping_problems(mapping, self.headers):
+            self.add_error(None, problem)
+        cleaned["mapping"] = mapping
+        return cleaned
+
+
+def _get(slug: str, pk: int) -> LeadImport:
+    return get_object_or_404(LeadImport.objects.select_related("campaign"), pk=pk, campaign__slug=slug)
+
+
+@role_required(MANAGERS)
+def import_list(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=slug)
+    context = {"campaign": campaign, "imports": campaign.imports.all()[:50]}
+    return render(request, "campaigns/imports/list.html", context)
+
+
+@role_required(MANAGERS)
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=slug)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            lead_import = imports.start_import(campaign, upload.read(), upload.name, request.user)
+        except UnreadableFile as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("lead_import_mapping", slug=slug, pk=lead_import.pk)
+    return render(request, "campaigns/imports/upload.html", {"campaign": campaign, "form": form})
+
+
+@role_required(MANAGERS)
+@require_http_methods(["GET", "POST"])
+def import_mapping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    lead_import = _get(slug, pk)
+    if lead_import.status != LeadImport.Status.UPLOADED:
+        return redirect("lead_import_detail", slug=slug, pk=pk)
+    table = imports.open_table(lead_import)
+    initial = {f"col_{i}": lead_import.mapping.get(h, imports.ATTRIBUTE) for i, h in enumerate(table.headers)}
+    form = MappingForm(request.POST or None, headers=table.headers, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        imports.queue(lead_import, form.cleaned_data["mapping"])
+        return redirect("lead_import_detail", slug=slug, pk=pk)
+    columns = [
+        (form[f"col_{i}"], [row[i] if i < len(row) else "" for row in table.sample[:3]])
+        for i in range(len(table.headers))
+    ]
+    context = {
+        "campaign": lead_import.campaign,
+        "lead_import": lead_import,
+        "form": form,
+        "columns": columns,
+        "delimiter": DELIMITER_NAMES.get(lead_import.delimiter, lead_import.delimiter),
+    }
+    return render(request, "campaigns/imports/mapping.html", context)
+
+
+@role_required(MANAGERS)
+def import_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The live progress bar while the import runs, then its report."""
+    lead_import = _get(slug, pk)
+    if lead_import.status == LeadImport.Status.UPLOADED:
+        return redirect("lead_import_mapping", slug=slug, pk=pk)
+    context = {
+        "campaign": lead_import.campaign,
+        "lead_import": lead_import,
+        "finished": lead_import.status in (LeadImport.Status.DONE, LeadImport.Status.FAILED),
+        "progress": _progress(lead_import),
+        "errors": lead_import.errors[:200],
+    }
+    return render(request, "campaigns/imports/detail.html", context)
+
+
+@role_required(MANAGERS)
+def import_progress(request: HttpRequest, slug: str, pk: int) -> JsonResponse:
+    return JsonResponse(_progress(_get(slug, pk)))
+
+
+@role_required(MANAGERS)
+def import_errors(request: HttpRequest, slug: str, pk: int) -> StreamingHttpResponse:
+    """Every rejected row (line, column, value, reason), formula-neutralised for spreadsheets."""
+    lead_import = _get(slug, pk)
+    response = StreamingHttpResponse(
+        stream_csv(imports.ERROR_COLUMNS, imports.error_rows(lead_import)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{lead_import.pk}-errors.csv"'
+    return response
+
+
+def _progress(lead_import: LeadImport) -> dict:
+    total, done = lead_import.total_rows, lead_import.processed_rows
+    finished = lead_import.status in (LeadImport.Status.DONE, LeadImport.Status.FAILED)
+    return {
+        "status": lead_import.status,
+        "status_label": lead_import.get_status_display(),
+        "done": done,
+        "total": total,
+        "percent": 100 if finished else (round(100 * done / total, 1) if total else 0),
+        "finished": finished,
+        "report_url": reverse("lead_import_detail", kwargs={"slug": lead_import.campaign.slug, "pk": lead_import.pk}),
+    }
