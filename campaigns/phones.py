@@ -30,6 +30,7 @@ _POSSIBLE_REASONS = {
     ValidationResult.TOO_SHORT: "too short",
     ValidationResult.TOO_LONG: "too long",
     ValidationResult.INVALID_LENGTH: "wrong number of digits",
+    ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "too short: the area code is missing",
 }
 
 

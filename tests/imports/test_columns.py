@@ -1,0 +1,73 @@
+"""Columns are recognised by their headers; names are split; everything unmapped is kept on the lead."""
+from campaigns import imports
+from campaigns.imports import detect_mapping, mapping_problems, split_full_name
+from crm.models import Lead
+
+
+def test_header_synonyms_map_to_lead_fields():
+    headers = ["Mobile", "Given Name", "Surname", "Organisation", "E-mail", "Time zone", "Opt-in source", "Tel"]
+
+    assert detect_mapping(headers, []) == {
+        "Mobile": "phone",
+        "Given Name": "first_name",
+        "Surname": "last_name",
+        "Organisation": "company",
+        "E-mail": "email",
+        "Time zone": "timezone",
+        "Opt-in source": "consent_source",
+        "Tel": "attribute",  # the first phone-like column wins; a second one is kept as an attribute
+    }
+
+
+def test_a_full_name_is_split_into_first_and_last():
+    assert split_full_name("Ada Lovelace") == ("Ada", "Lovelace")
+    assert split_full_name("  Mary  Ann Smith ") == ("Mary Ann", "Smith")
+    assert split_full_name("Lovelace, Ada") == ("Ada", "Lovelace")
+    assert split_full_name("Cher") == ("Cher", "")
+
+
+def test_a_full_name_column_fills_first_and_last_name(import_csv):
+    import_csv('Full Name,Phone\n"Lovelace, Ada",2015550160\nGrace Brewster Hopper,2015550161\n')
+
+    assert sorted(Lead.objects.values_list("first_name", "last_name")) == [
+        ("Ada", "Lovelace"),
+        ("Grace Brewster", "Hopper"),
+    ]
+
+
+def test_unmapped_columns_become_attributes_and_empty_cells_are_left_out(import_csv):
+    import_csv("Phone,Lead Source,Deal Size,Notes\n2015550162,Webinar,,=1+2\n")
+
+    assert Lead.objects.get().attributes == {"Lead Source": "Webinar", "Notes": "=1+2"}
+
+
+def test_the_managers_corrected_mapping_is_what_gets_imported(campaign):
+    data = b"Phone,Name,Secret\n2015550163,Ada Lovelace,do not keep\n"
+    started = imports.start_import(campaign, data, "leads.csv")
+    started.mapping = {"Phone": "phone", "Name": "company", "Secret": "ignore"}
+    started.save()
+
+    imports.run_import(started.pk)
+
+    lead = Lead.objects.get()
+    assert (lead.company, lead.first_name, lead.attributes) == ("Ada Lovelace", "", {})
+
+
+def test_row_fields_are_validated_column_by_column(import_csv):
+    long_name = "x" * 101
+    result = import_csv(f"Phone,First name,Email\n2015550164,{long_name},\n2015550165,Ben,not-an-email\n")
+
+    assert result.errors == [
+        {"line": 2, "column": "First name", "value": long_name, "reason": "longer than 100 characters"},
+        {"line": 3, "column": "Email", "value": "not-an-email", "reason": "invalid email address"},
+    ]
+
+
+def test_a_mapping_needs_exactly_one_phone_and_one_column_per_field():
+    headers = ["A", "B", "C"]
+
+    assert mapping_problems({"A": "phone", "B": "email", "C": "attribute"}, headers) == []
+    assert mapping_problems({"A": "attribute", "B": "email", "C": "ignore"}, headers) == [
+        "Choose exactly one phone column."
+    ]
+    assert mapping_problems({"A": "phone", "B": "email", "C": "email"}, headers) == ["Only one column can be Email."]
