@@ -33,7 +33,7 @@ class FunnelChart:
         return self.label_width + self.track_width + 12
 
 
-def funnel_chart(stages: list[Stage], width: int = 560, bar_height: int = 34, gap: int = 12) -> FunnelChart:
+def funnel_chart(stages: list[Stage], width: int = 480, bar_height: int = 40, gap: int = 14) -> FunnelChart:
     """One bar per stage, as wide as the share of all leads that reached it."""
     label_width = 130
     room = width - label_width - 110
@@ -77,7 +77,7 @@ class LatencyChart:
     p95_path: str
 
 
-def latency_chart(days: list[DayLatency], width: int = 640, height: int = 240) -> LatencyChart:
+def latency_chart(days: list[DayLatency], width: int = 1040, height: int = 260) -> LatencyChart:
     """p50 and p95 per day as two lines, with the latency budget as a dashed rule."""
     left, top, right, bottom = 52, 16, width - 16, height - 32
     highest = max([LATENCY_BUDGET_MS, *(d.p95 for d in days)])

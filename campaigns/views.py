@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from importlib import import_module
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,6 +9,8 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from crm.roles import ADMINS, MANAGERS, role_required
+from dialer import controls
+from dialer.controls import CampaignControlError
 
 from . import stats
 from .charts import funnel_chart, latency_chart
@@ -20,18 +21,18 @@ from .playground import PlaygroundUnavailable, chat_reply, opening
 from .scripts import publish_version, save_new_version
 
 CONTROLS = {
-    "start": "start_campaign",
-    "pause": "pause_campaign",
-    "resume": "resume_campaign",
-    "stop": "stop_campaign",
+    "start": controls.start_campaign,
+    "pause": controls.pause_campaign,
+    "resume": controls.resume_campaign,
+    "stop": controls.stop_campaign,
 }
 # Which buttons a campaign in each status offers.
 CONTROLS_BY_STATUS = {
     Campaign.Status.DRAFT: ("start",),
     Campaign.Status.RUNNING: ("pause", "stop"),
     Campaign.Status.PAUSED: ("resume", "stop"),
-    Campaign.Status.STOPPED: (),
-    Campaign.Status.COMPLETED: (),
+    Campaign.Status.STOPPED: ("start",),
+    Campaign.Status.COMPLETED: ("start",),
 }
 
 
@@ -93,13 +94,8 @@ def campaign_control(request: HttpRequest, slug: str, action: str) -> HttpRespon
     if action not in CONTROLS:
         raise Http404("No such campaign action")
     try:
-        control = getattr(import_module("dialer.controls"), CONTROLS[action])
-    except (ImportError, AttributeError):
-        messages.error(request, "The dialer is not installed, so campaigns cannot be started or stopped yet.")
-        return redirect("campaign_detail", slug=slug)
-    try:
-        control(campaign)
-    except (ValueError, PermissionError) as exc:
+        CONTROLS[action](campaign, request.user)
+    except CampaignControlError as exc:
         messages.error(request, str(exc))
     else:
         campaign.refresh_from_db(fields=["status"])
