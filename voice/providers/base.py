@@ -100,6 +100,10 @@ class LLM(Protocol):
 class AudioChunk:
     audio: bytes  # mu-law 8 kHz
     words: tuple[dict[str, Any], ...] = ()  # word timestamps, when the vendor offers them
+    # True on the last chunk of the audio for one pushed piece of text (the chunk's audio may be empty).
+    # The session puts a Twilio `mark` there, which is how it knows which sentences the caller heard;
+    # an adapter that never sets it makes every piece count as heard only when the whole reply was.
+    boundary: bool = False
 
 
 class TTSStream(Protocol):

@@ -1,0 +1,23 @@
+"""A person asked not to be called again: the do-not-call list, and no further attempt in any campaign."""
+from __future__ import annotations
+
+from django.db import transaction
+
+from campaigns.models import CampaignLead
+
+from .models import Call, DoNotCall, Lead
+
+
+@transaction.atomic
+def record_opt_out(lead: Lead, reason: str = "", call: Call | None = None) -> DoNotCall:
+    entry, _ = DoNotCall.objects.get_or_create(
+        phone=lead.phone,
+        defaults={
+            "source": DoNotCall.Source.OPT_OUT,
+            "reason": (reason or (f"Asked on call {call.pk}" if call else "Asked on a call"))[:255],
+        },
+    )
+    CampaignLead.objects.filter(lead=lead).exclude(state=CampaignLead.State.DONE).update(
+        state=CampaignLead.State.DO_NOT_CALL, next_attempt_at=None
+    )
+    return entry

@@ -1,0 +1,102 @@
+"""The voice loop's reads and writes of the system of record: synchronous, called through `sync_to_async`
+only when a call starts, a turn ends and the call ends (never per frame)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from campaigns.scripts import VERSION_FIELDS
+from crm.models import Call, Turn
+from voice.providers.base import CallContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CallInfo:
+    call_id: int
+    lead_id: int
+    campaign_id: int
+    answered_by: str
+    voicemail_policy: str
+    max_call_seconds: int
+    context: CallContext
+    script: dict[str, Any] = field(default_factory=dict)
+
+
+def load_live_call(call_id: int) -> CallInfo | None:
+    """The call and what its session needs, or None when it does not exist or is no longer live."""
+    call = (
+        Call.objects.select_related("campaign", "lead", "script_version", "campaign__script_version")
+        .filter(pk=call_id)
+        .first()
+    )
+    if call is None or not call.is_active or call.media_ended_at or call.finalized_at:
+        return None
+    version = call.script_version or call.campaign.active_script_version
+    script = {name: getattr(version, name) for name in VERSION_FIELDS} if version else {}
+    if version:
+        script |= {"id": version.pk, "number": version.number}
+    lead = call.lead
+    context = CallContext(
+        call_id=call.pk,
+        lead={
+            "first_name": lead.first_name,
+            "last_name": lead.last_name,
+            "company": lead.company,
+            "timezone": lead.timezone,
+            "attributes": lead.attributes or {},
+        },
+        script=script,
+        campaign={
+            "id": call.campaign_id,
+            "slug": call.campaign.slug,
+            "name": call.campaign.name,
+            "max_call_seconds": call.campaign.max_call_seconds,
+        },
+    )
+    return CallInfo(
+        call_id=call.pk,
+        lead_id=lead.pk,
+        campaign_id=call.campaign_id,
+        answered_by=call.answered_by,
+        voicemail_policy=call.campaign.voicemail_policy,
+        max_call_seconds=call.campaign.max_call_seconds,
+        context=context,
+        script=script,
+    )
+
+
+def mark_media_started(call_id: int) -> None:
+    now = timezone.now()
+    Call.objects.filter(pk=call_id).update(media_started_at=now, answered_at=Coalesce("answered_at", now))
+    Call.objects.filter(pk=call_id, status__in=Call.ACTIVE_STATUSES).update(status=Call.Status.IN_PROGRESS)
+
+
+def save_turn(call_id: int, **fields: Any) -> None:
+    Turn.objects.create(call_id=call_id, **fields)
+
+
+def save_call_end(call_id: int, outcome: str, error: str, recording: bytes | None) -> None:
+    call = Call.objects.get(pk=call_id)
+    if recording:
+        call.recording.save(f"call-{call_id}.wav", ContentFile(recording), save=False)
+    call.outcome = outcome
+    call.error = (call.error + "\n" + error).strip() if error else call.error
+    call.media_ended_at = timezone.now()
+    call.save(update_fields=["recording", "outcome", "error", "media_ended_at"])
+
+
+def finalize(call_id: int) -> None:
+    """Hand the call to the dialer's finalize_call (queued, or inline when Celery is eager)."""
+    try:
+        from dialer.tasks import finalize_call
+    except ImportError:
+        log.warning("dialer.tasks.finalize_call is not available; call %s is left for the sweeper", call_id)
+        return
+    finalize_call.delay(call_id)
