@@ -12,12 +12,11 @@ from crm.roles import ADMINS, MANAGERS, role_required
 from dialer import controls
 from dialer.controls import CampaignControlError
 
-from . import stats
+from . import playground, stats
 from .charts import funnel_chart, latency_chart
 from .diffs import diff_versions
 from .forms import CampaignForm, ScriptVersionForm
 from .models import Campaign, Script, ScriptVersion
-from .playground import PlaygroundUnavailable, chat_reply, opening
 from .scripts import publish_version, save_new_version
 
 CONTROLS = {
@@ -190,43 +189,34 @@ def script_playground(request: HttpRequest, slug: str) -> HttpResponse:
     script = get_object_or_404(Script, slug=slug)
     versions = script.versions.order_by("-number")
     chosen = request.POST.get("version") or request.GET.get("version")
-    version = versions.filter(number=chosen).first() if chosen else None
+    version = versions.filter(number=chosen).first() if str(chosen).isdigit() else None
     version = version or script.published_version or script.latest_version
     if version is None:
         raise Http404("This script has no versions yet")
-    history = _history(request.POST.get("history", "[]"))
-    error = None
+    try:
+        history = playground.clean_history(json.loads(request.POST.get("history", "[]")))
+    except ValueError:
+        history = []
+    error, ended = None, False
     text = request.POST.get("message", "").strip()
     if not history or request.POST.get("reset"):
-        history = [opening(version)]
+        history = [playground.opening(version)]
     elif request.method == "POST" and text:
-        history.append({"role": "user", "content": text})
         try:
-            history.append(chat_reply(version, history))
-        except PlaygroundUnavailable as exc:
-            history.pop()
+            reply = playground.chat_reply(version, [*history, {"role": "user", "content": text}])
+        except playground.PlaygroundUnavailable as exc:
             error = str(exc)
+        else:
+            history += [{"role": "user", "content": text}, *reply.messages]
+            ended = reply.ended
     template = "campaigns/_playground_chat.html" if request.headers.get("HX-Request") else "campaigns/playground.html"
     context = {
         "script": script,
         "version": version,
         "versions": versions,
-        "history": history,
+        "bubbles": playground.transcript(history),
         "history_json": json.dumps(history),
+        "ended": ended,
         "error": error,
     }
     return render(request, template, context)
-
-
-def _history(raw: str) -> list[dict]:
-    try:
-        items = json.loads(raw)
-    except ValueError:
-        return []
-    if not isinstance(items, list):
-        return []
-    return [
-        {key: item[key] for key in ("role", "content", "tools") if key in item}
-        for item in items
-        if isinstance(item, dict) and item.get("role") in ("user", "assistant") and isinstance(item.get("content"), str)
-    ][-40:]

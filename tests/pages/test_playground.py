@@ -1,4 +1,5 @@
 """Admins chat in text with a script version through the configured language model; tools are shown, never run."""
+import html
 import json
 
 import pytest
@@ -29,18 +30,26 @@ def test_a_model_that_is_not_configured_is_explained_in_one_sentence(client, adm
     assert "Who is this?" not in page  # the unanswered message is not shown as sent
 
 
-def test_the_scripted_agent_answers_offline_without_booking_anything(client, admin_user, settings):
-    pytest.importorskip("voice.sim.agent", reason="the voice loop's ScriptedAgent has not landed yet")
+def _say(client, page: str, text: str) -> str:
+    history = html.unescape(page.split('name="history" value="', 1)[1].split('"', 1)[0])
+    return client.post("/scripts/sales/playground/", {"history": history, "message": text}).content.decode()
+
+
+def test_the_scripted_agent_offers_real_slots_and_books_only_as_a_dry_run(client, admin_user, settings):
     settings.VOICE_LLM = "rehearsal"
+    settings.REHEARSAL_LLM_FIRST_TOKEN_MS = 0
+    settings.REHEARSAL_LLM_TOKEN_MS = 0
+    factories.rep("riley")
     factories.script("sales")
     client.force_login(admin_user)
-    opening = client.get("/scripts/sales/playground/").content.decode()
-    history = opening.split('name="history" value="', 1)[1].split('"', 1)[0].replace("&quot;", '"')
-    history = history.replace("&#x27;", "'").replace("&amp;", "&")
-    response = client.post("/scripts/sales/playground/", {"history": history, "message": "Sure, go ahead."})
-    page = response.content.decode()
-    assert "Sure, go ahead." in page
-    assert page.count('class="msg assistant"') == 2
+    page = client.get("/scripts/sales/playground/").content.decode()
+    page = _say(client, page, "Sure, go ahead.")
+    assert "Let me check the calendar." in page and "→ check_availability({})" in page
+    assert "your time. Which works better?" in page  # slots from the reps' real hours
+    page = _say(client, page, "The first one works.")
+    assert "→ book_meeting(" in page and "dry run, nothing changed" in page
+    assert "You&#x27;re all set with riley" in page
+    assert "The agent ended the call." in page
     assert not Meeting.objects.exists()
 
 
