@@ -348,6 +348,7 @@ class SimTelephony:
 
 def _deliver_in_process(url: str, params: dict[str, str], signature: str) -> None:
     """Run the webhook view in this process, signature check included: the same path as HTTP, minus a server."""
+    from django.db import close_old_connections
     from django.test import RequestFactory
     from django.urls import resolve
 
@@ -360,6 +361,8 @@ def _deliver_in_process(url: str, params: dict[str, str], signature: str) -> Non
             log.warning("Callback %s answered %s", path, response.status_code)
     except Exception:
         log.exception("Callback %s failed", path)
+    finally:
+        close_old_connections()  # as after any request: honours CONN_MAX_AGE (DATABASE_URL ?conn_max_age=)
 
 
 def _persona_of(call_id: int) -> str:
