@@ -7,7 +7,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 django_app = get_asgi_application()
 
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
 from voice.media import media_app  # noqa: E402  (needs Django set up first)
+from voice.providers.factory import check_provider_settings  # noqa: E402
 
 
 async def application(scope, receive, send):
@@ -23,6 +26,11 @@ async def _lifespan(receive, send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            try:
+                check_provider_settings()  # a vendor chosen without its key stops the server, naming the variable
+            except ImproperlyConfigured as exc:
+                await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                return
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})

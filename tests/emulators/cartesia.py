@@ -179,7 +179,8 @@ class _Context:
         self.fault = fault
         self.format = first["output_format"]
         self.timestamps = bool(first.get("add_timestamps"))
-        self.pieces: asyncio.Queue[str | None] = asyncio.Queue()
+        self.pieces: asyncio.Queue[tuple[str, bool] | None] = asyncio.Queue()
+        self.flushes = 0
         self.started = time.monotonic()
         self.finished = False
         self.chunks_sent = 0
@@ -187,8 +188,8 @@ class _Context:
         self.task = asyncio.create_task(self._generate())
 
     def add(self, message: dict[str, Any]) -> None:
-        if message["transcript"]:
-            self.pieces.put_nowait(message["transcript"])
+        if message["transcript"] or message.get("flush"):
+            self.pieces.put_nowait((message["transcript"], bool(message.get("flush"))))
         if not message.get("continue", False):
             self.pieces.put_nowait(None)
 
@@ -207,7 +208,7 @@ class _Context:
         await asyncio.sleep(max(0.0, self.started + emulator.first_byte_delay - time.monotonic()))
         try:
             while (piece := await self.pieces.get()) is not None:
-                await self._speak(piece)
+                await self._speak(*piece)
             await _send(self.ws, {"type": "done", "context_id": self.context_id, "done": True, "status_code": 206})
             emulator.recorder.record("done", context_id=self.context_id, chunks=self.chunks_sent)
         except ConnectionClosed:
@@ -215,11 +216,21 @@ class _Context:
         finally:
             self.finished = True
 
-    async def _speak(self, piece: str) -> None:
-        emulator = self.emulator
+    async def _speak(self, piece: str, flush: bool) -> None:
+        """Audio for one piece of transcript; with `flush`, tagged with the flush id and closed by `flush_done`."""
         words = piece.split()
-        if not words:
-            return
+        flush_id = None
+        if flush:
+            self.flushes += 1
+            flush_id = self.flushes
+        if words:
+            await self._words_audio(words, flush_id)
+        if flush_id is not None:
+            await _send(self.ws, {"type": "flush_done", "context_id": self.context_id, "done": False,
+                                  "flush_done": True, "flush_id": flush_id, "status_code": 206})
+
+    async def _words_audio(self, words: list[str], flush_id: int | None) -> None:
+        emulator = self.emulator
         if self.timestamps:
             step = emulator.seconds_per_word
             await _send(self.ws, {
@@ -234,8 +245,11 @@ class _Context:
             if self.fault is not None and self.chunks_sent >= self.fault.after:
                 await self._fault()
             data = audio[offset : offset + size]
-            await _send(self.ws, {"type": "chunk", "context_id": self.context_id, "done": False,
-                                  "data": base64.b64encode(data).decode(), "status_code": 206, "step_time": 1.0})
+            chunk = {"type": "chunk", "context_id": self.context_id, "done": False,
+                     "data": base64.b64encode(data).decode(), "status_code": 206, "step_time": 1.0}
+            if flush_id is not None:
+                chunk["flush_id"] = flush_id
+            await _send(self.ws, chunk)
             self.chunks_sent += 1
             await asyncio.sleep(emulator.chunk_seconds / emulator.realtime_factor)
         self.clock += len(words) * emulator.seconds_per_word

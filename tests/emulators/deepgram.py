@@ -132,7 +132,7 @@ class DeepgramEmulator:
         split = urlsplit(request.path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         headers = {k.lower(): v for k, v in request.headers.raw_items()}
-        info = {"path": split.path, "query": query, "headers": headers}
+        info = {"path": split.path, "query": query, "tags": _tags(split.query), "headers": headers}
         self.recorder.record("handshake", **info)
         if split.path != "/v1/listen":
             return connection.respond(HTTPStatus.NOT_FOUND, "Not Found\n")
@@ -152,8 +152,10 @@ class DeepgramEmulator:
     async def _handle(self, ws: ServerConnection) -> None:
         split = urlsplit(ws.request.path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
-        info = {"path": split.path, "query": query, "headers": dict(ws.request.headers.raw_items())}
+        info = {"path": split.path, "query": query, "tags": _tags(split.query),
+                "headers": dict(ws.request.headers.raw_items())}
         conn = ListenConnection(self, ws, query, self.faults.take("stream", info))
+        conn.tags = info["tags"]
         self.connections.append(conn)
         self.recorder.record("connected", index=len(self.connections) - 1, query=query)
         await conn.run()
@@ -174,6 +176,7 @@ class ListenConnection:
         self.emulator = emulator
         self.ws = ws
         self.query = query
+        self.tags: list[str] = []
         self.fault = fault
         self.request_id = str(uuid.uuid4())
         self.audio = bytearray()
@@ -376,6 +379,10 @@ class ListenConnection:
                 await self.ws.send(text)
             except ConnectionClosed:
                 return
+
+
+def _tags(query: str) -> list[str]:
+    return [value for key, value in parse_qsl(query) if key == "tag"]
 
 
 def _millis(value: str | None, default: int | None) -> int | None:

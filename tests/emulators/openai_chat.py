@@ -33,7 +33,7 @@ REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
 
 @dataclass
 class Reply:
-    """One scripted assistant reply: text, tool calls (name and arguments), or both."""
+    """One scripted assistant reply: text, tool calls (name and arguments: a dict, or a raw string), or both."""
 
     text: str = ""
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
@@ -247,7 +247,8 @@ class OpenAIEmulator:
 
         deltas: list[dict[str, Any]] = [{"content": token} for token in re.findall(r"\s*\S+", reply.text)]
         for index, call in enumerate(reply.tool_calls):
-            arguments = json.dumps(call.get("arguments", {}))
+            arguments = call["arguments"] if isinstance(call.get("arguments"), str) else json.dumps(call.get(
+                "arguments", {}))
             deltas.append({"tool_calls": [{"index": index, "id": call.get("id") or f"call_emu{next(self._ids)}",
                                            "type": "function",
                                            "function": {"name": call["name"], "arguments": ""}}]})

@@ -1,10 +1,13 @@
 """Cartesia Sonic text-to-speech over the `cartesia` SDK's WebSocket (the `TTS` contract).
 
 One socket per call, opened as soon as the call starts so the first reply does not pay for the handshake;
-one Cartesia context per agent reply, continued sentence by sentence; raw `pcm_mulaw` at 8 kHz goes to
-Twilio untouched. The adapter reads the socket itself and routes messages by `context_id`, because the
-SDK's context helper never wakes a waiting `receive()` when the socket drops; that is how a drop, a
-malformed frame or a silent vendor become a prompt `ProviderError` instead of a call stuck in silence.
+one Cartesia context per agent reply, continued sentence by sentence, each sentence flushed so its
+`flush_done` marks where its audio ends (`AudioChunk.boundary`, where the session puts a Twilio mark);
+raw `pcm_mulaw` at 8 kHz goes to Twilio untouched.
+
+The adapter reads the socket itself and routes messages by `context_id`, because the SDK's context helper
+never wakes a waiting `receive()` when the socket drops; that is how a drop, a malformed frame or a silent
+vendor become a prompt `ProviderError` instead of a call stuck in silence.
 """
 from __future__ import annotations
 
@@ -185,13 +188,13 @@ class CartesiaReply:
     async def push(self, text: str) -> None:
         if self.cancelled or self._ended or not text.strip():
             return
-        await self._send(text if text[-1:].isspace() else text + " ", more=True)
+        await self._send(text if text[-1:].isspace() else text + " ", more=True, flush=True)
 
     async def end(self) -> None:
         if self.cancelled or self._ended:
             return
         self._ended = True
-        await self._send("", more=False)
+        await self._send("", more=False, flush=False)
 
     async def audio(self) -> AsyncIterator[AudioChunk]:
         timeout = self.socket.tts.first_byte_timeout
@@ -224,7 +227,7 @@ class CartesiaReply:
             with contextlib.suppress(ProviderError):
                 await self.socket.send({"context_id": self.context_id, "cancel": True})
 
-    async def _send(self, transcript: str, *, more: bool) -> None:
+    async def _send(self, transcript: str, *, more: bool, flush: bool) -> None:
         await self.socket.send({
             "context_id": self.context_id,
             "model_id": self.socket.tts.model,
@@ -234,6 +237,7 @@ class CartesiaReply:
             "language": "en",
             "add_timestamps": True,
             "continue": more,
+            "flush": flush,
         })
         if self._awaiting_since is None:
             self._awaiting_since = time.monotonic()
@@ -250,6 +254,9 @@ class CartesiaReply:
             stamps = event.word_timestamps
             self._words += [{"word": w, "start": s, "end": e} for w, s, e in zip(stamps.words, stamps.start,
                                                                                   stamps.end, strict=False)]
+        elif event.type == "flush_done":
+            words, self._words = tuple(self._words), []
+            self._queue.put_nowait(AudioChunk(audio=b"", words=words, boundary=True))
         elif event.type == "done":
             if self._words:
                 self._queue.put_nowait(AudioChunk(audio=b"", words=tuple(self._words)))

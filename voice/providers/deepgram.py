@@ -61,17 +61,19 @@ class DeepgramSTT:
     stall_timeout = 2.5  # caller audio flowing this long with no message back means the same
     keep_alive_every = 5.0  # Deepgram closes a socket after 10 s without data
 
-    def __init__(self, *, api_key: str, base_url: str = "", tag: str = "", options: dict[str, Any] | None = None):
+    def __init__(self, *, api_key: str, base_url: str = "", tags: tuple[str, ...] = (),
+                 options: dict[str, Any] | None = None):
         self.api_key = api_key
         self.base_url = base_url
         self.options = {**LIVE_OPTIONS, **(options or {})}
-        if tag:
-            self.options["tag"] = tag
+        if tags:
+            self.options["tag"] = list(tags)
 
     @classmethod
     def for_call(cls, context: CallContext) -> DeepgramSTT:
-        return cls(api_key=settings.DEEPGRAM_API_KEY, base_url=settings.DEEPGRAM_BASE_URL,
-                   tag=f"parley-call-{context.call_id}")
+        """Tagged with our call id and Twilio's call sid, so usage on Deepgram's side can be traced to the call."""
+        tags = (f"parley-call-{context.call_id}", *([context.call_sid] if context.call_sid else []))
+        return cls(api_key=settings.DEEPGRAM_API_KEY, base_url=settings.DEEPGRAM_BASE_URL, tags=tags)
 
     def client(self) -> AsyncDeepgramClient:
         return client_for_loop(
@@ -186,7 +188,8 @@ class DeepgramStream:
     async def _read(self) -> None:
         while True:
             try:
-                async for message in self._socket:
+                while True:  # recv(), not iteration: the SDK's iterator silently skips frames that are not JSON
+                    message = await self._socket.recv()
                     self._last_heard = time.monotonic()
                     self._on_message(message)
             except ProviderError as exc:
@@ -240,8 +243,8 @@ class DeepgramStream:
             self._events.put_nowait(UtteranceEnd(last_word_end=message.last_word_end + offset))
         elif isinstance(message, ListenV1Error):
             raise ProviderError(f"Deepgram error {message.variant}: {message.description}")
-        elif isinstance(message, dict):
-            raise ProviderError(f"Deepgram sent an unknown message: {str(message)[:200]}")
+        elif isinstance(message, dict):  # a message type newer than the SDK: not an error
+            log.debug("Deepgram message of an unknown type: %s", str(message)[:200])
 
     def _on_results(self, message: ListenV1Results, offset: float) -> None:
         if message.is_final:

@@ -28,6 +28,13 @@ class Providers:
     llm: LLM
     tts: TTS
 
+    async def aclose(self) -> None:
+        """At hang-up: release what a provider holds for the call (Cartesia's socket); a no-op for the others."""
+        for provider in (self.stt, self.llm, self.tts):
+            close = getattr(provider, "close", None)
+            if close is not None:
+                await close()
+
 
 def chosen(kind: str) -> str:
     return getattr(settings, SETTING_OF_KIND[kind])
