@@ -4,7 +4,9 @@ The emulator checks the `Authorization: Token <key>` header and the query the SD
 energy in the mu-law frames marks speech; while the caller speaks it answers `SpeechStarted` and interim
 `Results`; after `endpointing` ms of silence a final `Results` (`is_final`, `speech_final`); after
 `utterance_end_ms` an `UtteranceEnd`; `Finalize` flushes (`from_finalize`), `CloseStream` ends with `Metadata`.
-What the caller said comes from a script of utterances (tests) or a `words` callable (the rehearsal demo).
+What the caller said comes from a script of utterances (tests, timed by the audio's energy), or from the
+rehearsal caption side channel (`captions`, the demo: each caption's words timed on the call's chunk clock,
+the same contract the rehearsal STT follows), keyed by the call sid the adapter sends as a `tag`.
 
 Standalone: `python -m tests.emulators.deepgram --port 8101 [--fault close_mid_stream:50]`.
 """
@@ -19,7 +21,7 @@ import json
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -73,7 +75,7 @@ class DeepgramEmulator:
         *,
         api_key: str = "emulator-key",
         utterances: list[str] | tuple[str, ...] = (),
-        words: Callable[[dict[str, str], bool], str | None] | None = None,
+        captions: Callable[[str], AsyncIterator[dict[str, Any]]] | None = None,
         latency: float = 0.0,
         interim_every: float = 0.25,
         seconds_per_word: float = 0.25,
@@ -83,7 +85,7 @@ class DeepgramEmulator:
     ) -> None:
         self.api_key = api_key
         self.utterances: deque[str] = deque(utterances)
-        self.words = words
+        self.captions = captions
         self.latency = latency
         self.interim_every = interim_every
         self.seconds_per_word = seconds_per_word
@@ -120,9 +122,7 @@ class DeepgramEmulator:
         """What `DEEPGRAM_BASE_URL` should be set to."""
         return f"http://127.0.0.1:{self.port}"
 
-    def next_utterance(self, query: dict[str, str], consume: bool) -> str:
-        if self.words is not None:
-            return self.words(query, consume) or ""
+    def next_utterance(self, consume: bool) -> str:
         if not self.utterances:
             return ""
         return self.utterances.popleft() if consume else self.utterances[0]
@@ -158,7 +158,16 @@ class DeepgramEmulator:
         conn.tags = info["tags"]
         self.connections.append(conn)
         self.recorder.record("connected", index=len(self.connections) - 1, query=query)
-        await conn.run()
+        followers = []
+        if self.captions is not None:
+            conn.captioned = True
+            followers = [asyncio.create_task(conn.follow(self.captions(tag)))
+                         for tag in conn.tags if not tag.startswith("parley-call-")]
+        try:
+            await conn.run()
+        finally:
+            for task in followers:
+                task.cancel()
 
 
 def _json_response(connection: ServerConnection, status: HTTPStatus, code: str, message: str):
@@ -199,6 +208,12 @@ class ListenConnection:
         self.last_word_end = 0.0
         self._outbox: asyncio.Queue[tuple[float, str | None]] = asyncio.Queue()
         self._pending = bytearray()
+        # caption mode: the rehearsal callee's words, each [word, start_ms, end_ms] from its first chunk
+        self.captioned = False
+        self.captions: deque[dict[str, Any]] = deque()
+        self.caption: dict[str, Any] | None = None
+        self.caption_heard = 0  # words of the current caption whose end has been heard
+        self.caption_flushed = 0  # words already sent in a final (Finalize splits a caption)
 
     @property
     def clock(self) -> float:
@@ -269,7 +284,15 @@ class ListenConnection:
             self._on_frame(frame)
         return False
 
+    async def follow(self, captions: AsyncIterator[dict[str, Any]]) -> None:
+        async for caption in captions:
+            if caption.get("words"):
+                self.captions.append(caption)
+
     def _on_frame(self, frame: bytes) -> None:
+        if self.captioned:
+            self._on_captioned_frame()
+            return
         energy = (sum(DECODE[b] ** 2 for b in frame[::4]) / (len(frame) / 4)) ** 0.5
         now = self.clock
         if energy >= self.emulator.energy_threshold:
@@ -299,31 +322,80 @@ class ListenConnection:
             self.utterance_end_due = None
             self._emit({"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": round(self.last_word_end, 3)})
 
+    def _on_captioned_frame(self) -> None:
+        """Caption mode: the words are known with their timings; the audio clock says when each is heard."""
+        now = self.clock
+        if self.caption is None and self.captions:
+            self.caption, self.caption_heard, self.caption_flushed = self.captions.popleft(), 0, 0
+            self.in_speech = False
+        caption = self.caption
+        if caption is not None:
+            base_ms = (caption["start_chunk"] - 1) * 20
+            words = caption["words"]
+            at_ms = now * 1000 - base_ms
+            if not self.in_speech and at_ms >= words[0][1]:
+                self.in_speech = True
+                self.speech_start = (base_ms + words[0][1]) / 1000
+                self.utterance_end_due = None
+                if self.vad_events:
+                    self._emit({"type": "SpeechStarted", "channel": [0], "timestamp": round(self.speech_start, 3)})
+            heard = sum(1 for w in words if w[2] <= at_ms)
+            if self.in_speech and heard > self.caption_heard:
+                self.caption_heard = heard
+                self.last_voice = (base_ms + words[heard - 1][2]) / 1000
+                if heard < len(words) and self.interim:
+                    self._emit_caption_results(is_final=False, speech_final=False)
+            if self.in_speech and heard == len(words) and at_ms >= words[-1][2] + self.endpointing:
+                self._emit_caption_results(is_final=True, speech_final=True)
+                self.caption, self.in_speech = None, False
+                if self.utterance_end is not None:
+                    self.utterance_end_due = self.last_voice + self.utterance_end / 1000
+        if not self.in_speech and self.interim and now - self.segment_start >= self.emulator.silence_results_every:
+            self._emit_results([], is_final=True, speech_final=False)
+            self.segment_start = now
+        if self.utterance_end_due is not None and now >= self.utterance_end_due:
+            self.utterance_end_due = None
+            self._emit({"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": round(self.last_word_end, 3)})
+
+    def _emit_caption_results(self, *, is_final: bool, speech_final: bool, from_finalize: bool = False) -> None:
+        assert self.caption is not None
+        base = (self.caption["start_chunk"] - 1) * 20
+        spoken = self.caption["words"][self.caption_flushed : self.caption_heard]
+        timings = [((base + w[1]) / 1000, (base + w[2]) / 1000) for w in spoken]
+        self._emit_results([w[0] for w in spoken], is_final=is_final, speech_final=speech_final,
+                           from_finalize=from_finalize, timings=timings)
+        if is_final:
+            self.caption_flushed = self.caption_heard
+            self.segment_start = self.clock
+
     # --- server -> client -------------------------------------------------------------------
     def _words_so_far(self, now: float) -> list[str]:
-        words = self._format(self.emulator.next_utterance(self.query, consume=False)).split()
+        words = self._format(self.emulator.next_utterance(consume=False)).split()
         spoken = int((now - self.speech_start) / self.emulator.seconds_per_word) + 1
         return words[: max(1, min(len(words) - 1, spoken))] if words else []
 
     def _finalize(self, *, from_finalize: bool, speech_final: bool = False) -> None:
+        if self.captioned and self.caption is not None and self.in_speech:
+            self._emit_caption_results(is_final=True, speech_final=speech_final, from_finalize=from_finalize)
+            return
         words: list[str] = []
         if self.in_speech and not self.finalized_burst:
-            words = self._format(self.emulator.next_utterance(self.query, consume=True)).split()
+            words = self._format(self.emulator.next_utterance(consume=True)).split()
             self.finalized_burst = True
         self._emit_results(words, is_final=True, speech_final=speech_final, from_finalize=from_finalize)
         self.segment_start = self.clock
 
-    def _emit_results(self, words: list[str], *, is_final: bool, speech_final: bool,
-                      from_finalize: bool = False) -> None:
+    def _emit_results(self, words: list[str], *, is_final: bool, speech_final: bool, from_finalize: bool = False,
+                      timings: list[tuple[float, float]] | None = None) -> None:
         now = self.clock
         start = self.segment_start if is_final else self.speech_start
-        voiced_end = max(self.last_voice, self.speech_start + 0.01)
-        step = (voiced_end - self.speech_start) / max(1, len(words))
-        items = []
-        for i, word in enumerate(words):
-            w_start = self.speech_start + i * step
-            items.append({"word": word.strip(".,?!").lower(), "start": round(w_start, 3),
-                          "end": round(w_start + step, 3), "confidence": 0.98, "punctuated_word": word})
+        if timings is None:
+            voiced_end = max(self.last_voice, self.speech_start + 0.01)
+            step = (voiced_end - self.speech_start) / max(1, len(words))
+            timings = [(self.speech_start + i * step, self.speech_start + (i + 1) * step) for i in range(len(words))]
+        items = [{"word": word.strip(".,?!").lower(), "start": round(w_start, 3), "end": round(w_end, 3),
+                  "confidence": 0.98, "punctuated_word": word}
+                 for word, (w_start, w_end) in zip(words, timings, strict=True)]
         if items:
             self.last_word_end = items[-1]["end"]
         message: dict[str, Any] = {
@@ -403,10 +475,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     emulator = DeepgramEmulator(api_key=args.api_key, utterances=args.utterance, latency=args.latency,
                                 keep_audio=False)
-    from .speech import rehearsal_words
-
     if not args.utterance:
-        emulator.words = rehearsal_words
+        from .rehearsal import callee_captions
+
+        emulator.captions = callee_captions
     for kind, after in parse_fault_args(args.fault):
         emulator.faults.arm(kind, after=after, times=10**9)
     with contextlib.suppress(KeyboardInterrupt):

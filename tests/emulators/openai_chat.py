@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import inspect
 import itertools
 import json
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +99,7 @@ class OpenAIEmulator:
         *,
         api_key: str = "emulator-key",
         replies: list[Reply] | tuple[Reply, ...] = (),
-        responder: Callable[[dict[str, Any]], Reply] | None = None,
+        responder: Callable[[dict[str, Any]], Reply | Awaitable[Reply]] | None = None,
         summarizer: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         first_token_delay: float = 0.0,
         token_rate: float = 200.0,
@@ -224,11 +225,12 @@ class OpenAIEmulator:
         self.recorder.record("completed", user=body.get("user"), structured=True)
         return True
 
-    def _reply_for(self, body: dict[str, Any]) -> Reply:
+    async def _reply_for(self, body: dict[str, Any]) -> Reply:
         if self.replies:
             return self.replies.popleft()
         if self.responder is not None:
-            return self.responder(body)
+            reply = self.responder(body)
+            return await reply if inspect.isawaitable(reply) else reply
         return Reply(text="Okay.")
 
     async def _stream(self, body: dict[str, Any], writer: asyncio.StreamWriter, reader: asyncio.StreamReader,
@@ -236,7 +238,7 @@ class OpenAIEmulator:
         user = body.get("user")
         if fault is not None and fault.kind == "never_answer":
             await self._hang(reader, body)
-        reply = self._reply_for(body)
+        reply = await self._reply_for(body)
         stream_id = f"chatcmpl-emu-{next(self._ids)}"
         created = int(time.time())
 
@@ -394,9 +396,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token-rate", type=float, default=200.0, help="tokens per second after the first")
     parser.add_argument("--fault", action="append", default=[], help="kind[:after_tokens], applied to each request")
     args = parser.parse_args(argv)
-    from .speech import rehearsal_reply
+    from .rehearsal import scripted_reply
 
-    emulator = OpenAIEmulator(api_key=args.api_key, responder=rehearsal_reply,
+    emulator = OpenAIEmulator(api_key=args.api_key, responder=scripted_reply,
                               first_token_delay=args.first_token_delay, token_rate=args.token_rate)
     for kind, after in parse_fault_args(args.fault):
         emulator.faults.arm(kind, after=after, times=10**9)

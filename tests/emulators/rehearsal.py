@@ -1,0 +1,55 @@
+"""What the vendor emulators say when a rehearsal campaign runs through the real SDKs (the demo recipe).
+
+- Deepgram hears the simulated callee's words from the rehearsal caption side channel (`voice.sim.captions`),
+  keyed by the Twilio call sid the adapter sends as a `tag`, and times them on the audio it receives.
+- OpenAI answers as the rehearsal `ScriptedAgent` would (opening, qualification questions, slots, booking,
+  opt-out, close) over the messages and tools it is sent; the call's script and lead are read from the
+  database by the call id the adapter sends as `user` (`parley-call-<id>`).
+- Cartesia needs nothing: it speaks any text as speech-shaped audio of the right length.
+
+Captions travel in-process, or through Redis when `REDIS_URL` is set, so the emulators must share the
+rehearsal's process (`python -m tests.emulators.run_all --rehearse demo`) or its Redis.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from asgiref.sync import sync_to_async
+
+from .openai_chat import Reply
+
+_contexts: dict[int, Any] = {}
+
+
+def callee_captions(call_sid: str) -> AsyncIterator[dict[str, Any]]:
+    from voice.sim import captions
+
+    return captions.subscribe(call_sid)
+
+
+async def scripted_reply(body: dict[str, Any]) -> Reply:
+    from voice.sim.agent import ScriptedAgent
+    from voice.sim.latency import EmulatedLatency
+
+    context = await _context(str(body.get("user") or ""))
+    if context is None:
+        return Reply(text="Sorry, could you say that again?")
+    text, calls = ScriptedAgent(context, EmulatedLatency()).plan(body["messages"])
+    offered = {tool["function"]["name"] for tool in body.get("tools") or ()}
+    return Reply(text=text, tool_calls=[{"name": name, "arguments": args} for name, args in calls if name in offered])
+
+
+async def _context(user: str) -> Any:
+    prefix, _, number = user.rpartition("-")
+    if prefix != "parley-call" or not number.isdigit():
+        return None
+    call_id = int(number)
+    if call_id not in _contexts:
+        from voice.records import load_live_call
+
+        info = await sync_to_async(load_live_call, thread_sensitive=False)(call_id)
+        if info is None:
+            return None
+        _contexts[call_id] = info.context
+    return _contexts[call_id]
