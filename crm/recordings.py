@@ -5,10 +5,11 @@ import mimetypes
 import re
 
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-CHUNK = 64 * 1024
+# Longest part sent for one range request; players ask again for the rest (RFC 9110 allows a shorter part).
+MAX_PART = 1024 * 1024
 
 
 def recording_response(request: HttpRequest, recording: FieldFile) -> HttpResponse:
@@ -28,21 +29,11 @@ def recording_response(request: HttpRequest, recording: FieldFile) -> HttpRespon
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return response
-        response = StreamingHttpResponse(_read(recording, start, end), status=206, content_type=content_type)
-        response["Content-Length"] = str(end - start + 1)
+        end = min(end, start + MAX_PART - 1)
+        with recording.open("rb") as handle:
+            handle.seek(start)
+            response = HttpResponse(handle.read(end - start + 1), status=206, content_type=content_type)
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _read(recording: FieldFile, start: int, end: int):
-    with recording.open("rb") as handle:
-        handle.seek(start)
-        remaining = end - start + 1
-        while remaining > 0:
-            chunk = handle.read(min(CHUNK, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk

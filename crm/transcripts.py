@@ -20,6 +20,12 @@ class Line:
     def interrupted(self) -> bool:
         return self.turn.interrupted
 
+    @property
+    def offset(self) -> str:
+        """When the turn started, as m:ss from the start of the call."""
+        seconds = self.turn.started_ms // 1000
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
 
 def transcript_lines(turns: list[Turn]) -> list[Line]:
     return [_line(turn) for turn in turns]
