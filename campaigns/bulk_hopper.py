@@ -52,7 +52,6 @@ def add_to_hopper(campaign_id: int, import_id: int, rows: list[tuple], now: dt.d
             with cursor.cursor.copy(f"COPY {TEMP} ({', '.join(ROW_COLUMNS)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            cursor.execute(f"ANALYZE {TEMP}")
         else:
             marks = ", ".join(["%s"] * len(ROW_COLUMNS))
             cursor.executemany(f"INSERT INTO {TEMP} VALUES ({marks})", rows)

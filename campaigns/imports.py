@@ -24,7 +24,7 @@ from .csv_reading import Table, UnreadableFile, read_table
 from .models import Campaign, LeadImport
 from .phones import BadPhone, PhoneBook
 
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 10000
 PHONE, FULL_NAME, ATTRIBUTE, IGNORE = "phone", "full_name", "attribute", "ignore"
 TARGETS = {
     PHONE: "Phone",
@@ -62,6 +62,10 @@ _MAX_LENGTH = {
     for name in ("first_name", "last_name", "company", "email", "consent_source")
 }
 _ZONES = {name.lower(): name for name in zoneinfo.available_timezones()}
+# Plain ASCII addresses, a strict subset of what Django's validate_email accepts; anything else goes to it.
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
 
 
 def header_key(header: str) -> str:
@@ -171,7 +175,7 @@ class RowReader:
                 column = self.headers[self.fields.get(name, self.fields.get(FULL_NAME, 0))]
                 raise RowError(column, values[name], f"longer than {limit} characters")
         email = values.get("email", "")
-        if email:
+        if email and not (len(email) <= 254 and _PLAIN_EMAIL.fullmatch(email)):
             try:
                 validate_email(email)
             except ValidationError:

@@ -1,11 +1,20 @@
 """Phone numbers as a lead list writes them, turned into E.164 plus the zones the number may ring in."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
+from phonenumbers import (
+    COUNTRY_CODE_TO_REGION_CODE,
+    NumberParseException,
+    PhoneMetadata,
+    PhoneNumberType,
+    ValidationResult,
+    national_significant_number,
+)
+from phonenumbers.phonenumberutil import _number_type_helper
 from phonenumbers.timezone import (
     UNKNOWN_TIMEZONE,
     time_zones_for_geographical_number,
@@ -86,8 +95,8 @@ class PhoneBook:
             number = phonenumbers.parse(raw, self.region)
         except NumberParseException as exc:
             return None, PhoneNumberType.UNKNOWN, _PARSE_REASONS.get(exc.error_type, "not a phone number")
-        # number_type is UNKNOWN exactly when is_valid_number is False; computing it once serves the zone lookup too.
-        ntype = phonenumbers.number_type(number)
+        # The type is UNKNOWN exactly when is_valid_number is False; computing it once serves the zone lookup too.
+        ntype = number_type(number)
         if ntype == PhoneNumberType.UNKNOWN:
             possible = phonenumbers.is_possible_number_with_reason(number)
             reason = _POSSIBLE_REASONS.get(possible, f"not a valid number for region {self.region}")
@@ -108,3 +117,32 @@ class PhoneBook:
         if not phonenumbers.is_number_type_geographical(ntype, number.country_code):
             self._country_zones[number.country_code] = joined
         return joined
+
+
+def number_type(number: phonenumbers.PhoneNumber) -> int:
+    """phonenumbers.number_type, minus its second pattern match: the library finds the region by matching the
+    number's type and then matches it again to return the type (a third of an import's CPU on 100k rows)."""
+    regions = COUNTRY_CODE_TO_REGION_CODE.get(number.country_code)
+    if not regions:
+        return PhoneNumberType.UNKNOWN
+    nsn = national_significant_number(number)
+    if len(regions) == 1:
+        metadata = PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, regions[0])
+        return PhoneNumberType.UNKNOWN if metadata is None else _number_type_helper(nsn, metadata)
+    for region in regions:
+        metadata = PhoneMetadata.metadata_for_region(region.upper(), None)
+        if metadata is None:
+            continue
+        if metadata.leading_digits is not None:
+            if _leading_digits(metadata.leading_digits).match(nsn):
+                return _number_type_helper(nsn, metadata)
+            continue
+        ntype = _number_type_helper(nsn, metadata)
+        if ntype != PhoneNumberType.UNKNOWN:
+            return ntype
+    return PhoneNumberType.UNKNOWN
+
+
+@functools.cache
+def _leading_digits(pattern: str) -> re.Pattern:
+    return re.compile(pattern)

@@ -94,3 +94,40 @@ def test_the_celery_task_resumes_an_interrupted_import(campaign, settings):
     finished = LeadImport.objects.get(pk=started.pk)
     assert (finished.status, finished.imported, finished.duplicates) == (LeadImport.Status.DONE, 8, 1)
     assert CampaignLead.objects.filter(campaign=campaign).count() == 8
+
+
+def test_a_second_worker_on_the_same_import_never_writes_a_chunk_twice(campaign, on_postgres):
+    """A redelivered task runs while the first is still going: whichever commits a chunk first owns it."""
+    if not on_postgres:
+        pytest.skip("SQLite serialises writers at BEGIN, so the two runs cannot interleave there")
+    import threading
+
+    started = imports.start_import(campaign, FILE.encode(), "leads.csv")
+    locks = 0
+
+    def run_in_own_connection():
+        try:
+            imports.run_import(started.pk, chunk_rows=3)
+        finally:
+            connection.close()
+
+    def second_worker_runs_first(execute, sql, params, many, context):
+        nonlocal locks
+        if "FOR UPDATE" in sql:
+            locks += 1
+            if locks == 2:  # the first worker committed chunk 1 and is about to lock for chunk 2
+                other = threading.Thread(target=run_in_own_connection)
+                other.start()
+                other.join()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(second_worker_runs_first):
+        imports.run_import(started.pk, chunk_rows=3)
+
+    assert locks == 2  # the first worker found chunk 2 taken and stopped there
+    finished = LeadImport.objects.get(pk=started.pk)
+    assert (finished.status, finished.processed_rows, finished.imported, finished.duplicates) == (
+        LeadImport.Status.DONE, 10, 8, 1,
+    )
+    assert len(finished.errors) == 2
+    assert CampaignLead.objects.filter(campaign=campaign).count() == 8
