@@ -74,8 +74,12 @@ def free_slots(
                     at += length
                     if start < earliest or start >= horizon or (rep.pk, start) in exclude:
                         continue
-                    local = start.astimezone(zone).time()
-                    if not (LEAD_HOURS[0] <= local and (end.astimezone(zone).time() <= LEAD_HOURS[1])):
+                    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+                    if not (
+                        local_start.date() == local_end.date()
+                        and LEAD_HOURS[0] <= local_start.time()
+                        and local_end.time() <= LEAD_HOURS[1]
+                    ):
                         continue
                     if any(s < end and start < e for s, e in busy.get(rep.pk, ())):
                         continue

@@ -64,13 +64,21 @@ class CallMetrics:
     error: str = ""
 
 
-_lock = threading.Lock()
+_lock = threading.Condition()
 _recent: deque[CallMetrics] = deque(maxlen=10_000)
 
 
 def publish(m: CallMetrics) -> None:
     with _lock:
         _recent.append(m)
+        _lock.notify_all()
+
+
+def wait_for(call_id: int, timeout: float = 30.0) -> CallMetrics | None:
+    """Block until the session of `call_id` has ended and saved everything (or `timeout`)."""
+    with _lock:
+        _lock.wait_for(lambda: any(m.call_id == call_id for m in _recent), timeout=timeout)
+        return next((m for m in reversed(_recent) if m.call_id == call_id), None)
 
 
 def recent() -> list[CallMetrics]:

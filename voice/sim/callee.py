@@ -162,6 +162,7 @@ class _Callee:
                 if self.outgoing:
                     frame = self.outgoing.popleft()
                     if not self.outgoing:
+                        self.agent_frames_since_line = 0  # only the agent's answer to this line counts
                         line = self.current_line
                         if line is not None and line.expects_reply:
                             self.awaiting_reply_since = time.perf_counter()

@@ -47,7 +47,8 @@ def render(text: str, voice: int = 0) -> tuple[bytes, list[tuple[str, int, int]]
     parts: list[bytes] = []
     timings: list[tuple[str, int, int]] = []
     at = 0
-    for w_index, word in enumerate(text.split()):
+    words = text.split()
+    for w_index, word in enumerate(words):
         if w_index:
             parts.append(_gap(WORD_GAP_MS))
             at += WORD_GAP_MS
@@ -57,7 +58,7 @@ def render(text: str, voice: int = 0) -> tuple[bytes, list[tuple[str, int, int]]
             parts.append(_syllable(ms, _PITCHES[(voice + w_index + s) % len(_PITCHES)]))
             at += ms
         timings.append((word, start, at))
-        if word[-1:] in ".?!,;:":
+        if word[-1:] in ".?!,;:" and w_index < len(words) - 1:
             pause = 160 if word[-1] != "," else 80
             parts.append(_gap(pause))
             at += pause
@@ -67,11 +68,12 @@ def render(text: str, voice: int = 0) -> tuple[bytes, list[tuple[str, int, int]]
 def duration_ms(text: str) -> int:
     """How long `render(text)` lasts, without rendering it."""
     total = 0
-    for w_index, word in enumerate(text.split()):
+    words = text.split()
+    for w_index, word in enumerate(words):
         if w_index:
             total += WORD_GAP_MS
         total += sum(_SYLLABLE_MS[(len(word) + s) % len(_SYLLABLE_MS)] for s in range(syllables(word)))
-        if word[-1:] in ".?!,;:":
+        if word[-1:] in ".?!,;:" and w_index < len(words) - 1:
             total += 160 if word[-1] != "," else 80
     return total
 
