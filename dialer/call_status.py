@@ -78,7 +78,7 @@ def apply_status(call_id: int, params: dict[str, str], now: dt.datetime | None =
         events.append({"status": status, "at": now.isoformat(), "seq": params.get("SequenceNumber", "")})
         call.status_events = events
         fields = ["status_events"]
-        if not call.provider_sid and sid:
+        if not call.provider_sid and sid and call.finalized_at is None:
             call.provider_sid = sid  # the callback beat place_call to saving the sid
             fields.append("provider_sid")
         was_terminal = _RANK_OF_OURS[call.status] >= 4
@@ -128,7 +128,7 @@ def apply_amd(call_id: int, params: dict[str, str]) -> str:
             return "duplicate"
         call.answered_by = answered_by
         fields = ["answered_by"]
-        if not call.provider_sid and sid:
+        if not call.provider_sid and sid and call.finalized_at is None:
             call.provider_sid = sid
             fields.append("provider_sid")
         call.save(update_fields=fields)

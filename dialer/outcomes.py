@@ -111,18 +111,22 @@ def _move_lead_on(call: Call, outcome: str, now: dt.datetime) -> None:
     entry.save(update_fields=["state", "last_outcome", "claimed_at", "next_attempt_at", "updated_at"])
 
 
-def release_call(call_id: int, reason: str, outcome: str = Call.Outcome.FAILED, now: dt.datetime | None = None) -> bool:
+def release_call(
+    call_id: int,
+    reason: str,
+    outcome: str = Call.Outcome.FAILED,
+    now: dt.datetime | None = None,
+    from_status: str = Call.Status.QUEUED,
+) -> bool:
     """End a call that never reached the provider and give its lead back, attempt refunded.
 
-    Only a call still queued (or dialing with no sid, when the caller made sure the provider has none) is released.
+    Conditional on the call still being in `from_status` with no sid: a call that moved on to DIALING
+    meanwhile (a worker is dialing it right now) is never released from under it.
     """
     now = now or timezone.now()
     with transaction.atomic():
         won = Call.objects.filter(
-            pk=call_id,
-            provider_sid__isnull=True,
-            finalized_at__isnull=True,
-            status__in=(Call.Status.QUEUED, Call.Status.DIALING),
+            pk=call_id, provider_sid__isnull=True, finalized_at__isnull=True, status=from_status
         ).update(status=Call.Status.CANCELED, outcome=outcome, error=reason, ended_at=now, finalized_at=now)
         if not won:
             return False

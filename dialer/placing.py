@@ -10,6 +10,7 @@ import logging
 from enum import StrEnum
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -64,6 +65,7 @@ def place_call(call_id: int, now: dt.datetime | None = None) -> Placed:
         call = (
             Call.objects.select_for_update(of=("self",))
             .select_related("lead", "campaign")
+            .annotate(on_dnc=Exists(DoNotCall.objects.filter(phone=OuterRef("lead__phone"))))
             .filter(pk=call_id)
             .first()
         )
@@ -73,10 +75,8 @@ def place_call(call_id: int, now: dt.datetime | None = None) -> Placed:
         if campaign.status != Campaign.Status.RUNNING:
             outcomes.release_call(call_id, f"Campaign {campaign.get_status_display().lower()} before dialing", now=now)
             return Placed.RELEASED
-        if DoNotCall.objects.filter(phone=call.lead.phone).exists():
-            blocked = True
-        else:
-            blocked = False
+        blocked = call.on_dnc
+        if not blocked:
             if not windows.lead_inside(call.lead, campaign, now):
                 outcomes.release_call(
                     call_id, "Outside the lead's calling window at dial time", Call.Outcome.BLOCKED, now=now
@@ -101,7 +101,13 @@ def place_call(call_id: int, now: dt.datetime | None = None) -> Placed:
         _fail_permanently(call, exc, now)
         return Placed.FAILED
     # A status callback may have recorded the sid already; never overwrite a different one.
-    Call.objects.filter(pk=call_id, provider_sid__isnull=True).update(provider_sid=sid, provider=telephony.name)
+    saved = Call.objects.filter(pk=call_id, provider_sid__isnull=True, finalized_at__isnull=True).update(
+        provider_sid=sid, provider=telephony.name
+    )
+    if not saved and not Call.objects.filter(pk=call_id, provider_sid=sid).exists():
+        # Released while the provider was answering (a sweeper threshold far too short): don't let it ring on.
+        log.error("Call %s was released while dialing; hanging up provider call %s", call_id, sid)
+        telephony.hangup(sid)
     return Placed.DIALED
 
 
@@ -109,7 +115,7 @@ def _fail_permanently(call: Call, exc: PermanentTelephonyError, now: dt.datetime
     reason = str(exc) or exc.__class__.__name__
     if isinstance(exc, CallerIdError):
         # The campaign's number is unusable: no lead is to blame, so the lead keeps its attempt.
-        outcomes.release_call(call.pk, reason, Call.Outcome.FAILED, now=now)
+        outcomes.release_call(call.pk, reason, Call.Outcome.FAILED, now=now, from_status=Call.Status.DIALING)
         controls.pause_for_error(call.campaign_id, reason)
         return
     outcome = Call.Outcome.INVALID_NUMBER if isinstance(exc, InvalidNumberError) else Call.Outcome.FAILED

@@ -53,7 +53,9 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
             log.warning("Sweeper could not ask the provider about call %s: %s", call.pk, exc)
             continue
         if found is None:
-            done["released"] += outcomes.release_call(call.pk, "The provider never received the dial", now=now)
+            done["released"] += outcomes.release_call(
+                call.pk, "The provider never received the dial", now=now, from_status=Call.Status.DIALING
+            )
         elif Call.objects.filter(pk=call.pk, provider_sid__isnull=True).update(provider_sid=found.sid):
             done["adopted"] += 1
 

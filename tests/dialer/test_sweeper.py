@@ -116,3 +116,16 @@ def test_the_sweeper_leaves_fresh_calls_alone(running_campaign, twilio):
     assert run_sweep(NOON_NY + dt.timedelta(seconds=20)) == {}
     assert [r.method for r in twilio.requests] == ["POST"]
     assert Call.objects.get(pk=call_id).finalized_at is None
+
+
+def test_a_claim_a_worker_started_dialing_is_never_released_as_never_placed(running_campaign, twilio):
+    """The sweeper picked the call while QUEUED; a worker moved it to DIALING before the release landed."""
+    from dialer.outcomes import release_call
+
+    call_id = claimed(running_campaign())
+    Call.objects.filter(pk=call_id).update(status=Call.Status.DIALING, placed_at=LATER)
+
+    assert not release_call(call_id, "Never placed (worker lost or queue stalled)")
+    call = Call.objects.get(pk=call_id)
+    assert (call.status, call.finalized_at) == (Call.Status.DIALING, None)
+    assert call.campaign_lead.state == CampaignLead.State.CLAIMED

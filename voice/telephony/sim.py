@@ -215,6 +215,11 @@ class SimTelephony:
     def validate_webhook(self, url: str, params: dict[str, str], signature: str) -> bool:
         return bool(signature) and self.validator.validate(url, params, signature)
 
+    def in_flight(self) -> int:
+        """Simulated lines still up in this process."""
+        with self._lock:
+            return len(self._calls)
+
     # --- the simulated line -----------------------------------------------------------------------
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
