@@ -61,7 +61,7 @@ def decode(data: bytes) -> tuple[str, str]:
         candidates = ("utf-8", "windows-1252", "latin-1")
     head = data[:65536]
     controls = sum(head.count(bytes([c])) for c in _CONTROL)
-    if b"\x00" in head or controls > max(8, len(head) // 200):
+    if b"\x00" in data or controls > max(8, len(head) // 200):
         raise UnreadableFile("This file is binary, not a text table: export the list as CSV and upload that.")
     for name in candidates:
         try:

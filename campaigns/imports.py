@@ -14,7 +14,7 @@ from itertools import islice
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from crm.models import Lead
@@ -22,7 +22,7 @@ from crm.models import Lead
 from .bulk_hopper import add_to_hopper
 from .csv_reading import Table, UnreadableFile, read_table
 from .models import Campaign, LeadImport
-from .phones import BadPhone, PhoneBook
+from .phones import TIMEZONE_MAX, BadPhone, PhoneBook
 
 CHUNK_ROWS = 10000
 PHONE, FULL_NAME, ATTRIBUTE, IGNORE = "phone", "full_name", "attribute", "ignore"
@@ -192,6 +192,8 @@ class RowReader:
                     "unknown timezone (use an IANA name such as America/Chicago)",
                 )
             zone = ",".join(sorted(set(names)))
+            if len(zone) > TIMEZONE_MAX:
+                raise RowError(self.headers[self.fields["timezone"]], given_zone, "too many timezones")
 
         attributes = {}
         for i, header in self.attributes:
@@ -334,6 +336,22 @@ def _import_chunk(
         locked.errors = locked.errors + errors
         locked.save(update_fields=["processed_rows", "imported", "dnc", "invalid", "duplicates", "errors"])
     return locked.processed_rows
+
+
+def fail(import_id: int, error: BaseException) -> None:
+    """Give up on an import that cannot go on; rows of committed chunks stay, and re-importing skips them."""
+    try:
+        lead_import = LeadImport.objects.get(pk=import_id)
+    except DatabaseError:  # the error that stopped us may have broken the connection: open a fresh one
+        connection.close()
+        lead_import = LeadImport.objects.get(pk=import_id)
+    if lead_import.status in (LeadImport.Status.DONE, LeadImport.Status.FAILED):
+        return
+    _fail(
+        lead_import,
+        f"The import stopped after {lead_import.processed_rows} of {lead_import.total_rows} rows ({error}). "
+        "Rows before that were imported; upload the file again to add the rest (imported rows are skipped).",
+    )
 
 
 def _fail(lead_import: LeadImport, why: str) -> LeadImport:
