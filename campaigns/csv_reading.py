@@ -9,6 +9,13 @@ from dataclasses import dataclass, field
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 with BOM",
+    "utf-16": "UTF-16",
+    "windows-1252": "Windows-1252",
+    "latin-1": "Latin-1",
+}
 SNIFF_LINES = 50
 # Characters no text table holds: NUL and the C0 controls other than tab, newline, carriage return and form feed.
 _CONTROL = bytes(c for c in range(32) if c not in (9, 10, 12, 13))

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from crm.roles import MANAGERS, role_required
-from crm.spreadsheet import stream_csv
+from crm.spreadsheet import write_csv
 
 from . import imports
-from .csv_reading import DELIMITER_NAMES, UnreadableFile
+from .csv_reading import DELIMITER_NAMES, ENCODING_NAMES, UnreadableFile
 from .models import Campaign, LeadImport
 
 MAX_UPLOAD_MB = 50
@@ -47,6 +47,10 @@ class MappingForm(forms.Form):
         return cleaned
 
 
+# The stylesheet's badge colours, by import status.
+BADGES = {"uploaded": "draft", "queued": "paused", "running": "live", "done": "running", "failed": "failed"}
+
+
 def _get(slug: str, pk: int) -> LeadImport:
     return get_object_or_404(LeadImport.objects.select_related("campaign"), pk=pk, campaign__slug=slug)
 
@@ -54,7 +58,8 @@ def _get(slug: str, pk: int) -> LeadImport:
 @role_required(MANAGERS)
 def import_list(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug)
-    context = {"campaign": campaign, "imports": campaign.imports.all()[:50]}
+    rows = [(i, BADGES.get(i.status, "")) for i in campaign.imports.select_related("uploaded_by")[:50]]
+    context = {"campaign": campaign, "rows": rows}
     return render(request, "campaigns/imports/list.html", context)
 
 
@@ -96,6 +101,7 @@ def import_mapping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "form": form,
         "columns": columns,
         "delimiter": DELIMITER_NAMES.get(lead_import.delimiter, lead_import.delimiter),
+        "encoding": ENCODING_NAMES.get(lead_import.encoding, lead_import.encoding),
     }
     return render(request, "campaigns/imports/mapping.html", context)
 
@@ -110,6 +116,7 @@ def import_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "campaign": lead_import.campaign,
         "lead_import": lead_import,
         "finished": lead_import.status in (LeadImport.Status.DONE, LeadImport.Status.FAILED),
+        "badge": BADGES.get(lead_import.status, ""),
         "progress": _progress(lead_import),
         "errors": lead_import.errors[:200],
     }
@@ -122,12 +129,12 @@ def import_progress(request: HttpRequest, slug: str, pk: int) -> JsonResponse:
 
 
 @role_required(MANAGERS)
-def import_errors(request: HttpRequest, slug: str, pk: int) -> StreamingHttpResponse:
+def import_errors(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Every rejected row (line, column, value, reason), formula-neutralised for spreadsheets."""
     lead_import = _get(slug, pk)
-    response = StreamingHttpResponse(
-        stream_csv(imports.ERROR_COLUMNS, imports.error_rows(lead_import)), content_type="text/csv; charset=utf-8"
-    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response.write("\ufeff")  # Excel then reads UTF-8 names correctly
+    write_csv(response, imports.ERROR_COLUMNS, imports.error_rows(lead_import))
     response["Content-Disposition"] = f'attachment; filename="import-{lead_import.pk}-errors.csv"'
     return response
 

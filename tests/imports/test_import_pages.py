@@ -79,7 +79,7 @@ def test_a_manager_uploads_checks_the_columns_runs_the_import_and_downloads_the_
     download = manager_client.get(url("lead_import_errors", lead_import))
     assert download["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in download["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert rows == [
         ["line", "column", "value", "reason"],
         ["3", "Mobile Phone", "'=HYPERLINK(\"http://evil.example/\",\"click\")",
@@ -154,3 +154,12 @@ def test_a_visitor_is_sent_to_log_in(client, campaign):
     response = client.get(url("lead_import_upload"))
 
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_the_campaigns_imports_are_listed_with_their_counts(manager_client, campaign, import_csv):
+    import_csv("Phone\n2015550186\n12\n")
+
+    page = manager_client.get(url("lead_import_list")).content.decode()
+
+    assert "leads.csv" in page and "Done" in page
+    assert '<td class="num">2</td><td class="num">1</td>' in page
