@@ -35,10 +35,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def browser(transactional_db, monkeypatch):
-    """One Chromium per test. Playwright's sync API keeps an event loop open in this thread, which Django
-    would take for async code; the test's own ORM calls are plain sync code, so they are allowed for its span
-    (and only its span: later tests keep Django's guard)."""
+def browser(django_db_serialized_rollback, transactional_db, monkeypatch):
+    """One Chromium per test, on a committed database (the server thread must see the test's rows); the
+    serialized rollback puts back the migrations' rows (the role groups) for the tests that follow.
+
+    Playwright's sync API keeps an event loop open in this thread, which Django would take for async code;
+    the test's own ORM calls are plain sync code, so they are allowed for its span (and only its span)."""
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -56,7 +58,7 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def live_app(transactional_db, media_root):
+def live_app(browser, media_root):
     with LiveServer() as server:
         yield server
 
