@@ -57,11 +57,13 @@ def add_to_hopper(campaign_id: int, import_id: int, rows: list[tuple], now: dt.d
             cursor.executemany(f"INSERT INTO {TEMP} VALUES ({marks})", rows)
 
         attributes = "CAST(t.attributes AS jsonb)" if postgres else "t.attributes"
+        # Leads in phone order, so that concurrent imports of overlapping lists lock numbers in the same order
+        # and cannot deadlock; hopper rows in file order, which is the order the dialer takes them.
         given = {c: (f"t.{c}", []) for c in LEAD_COLUMNS}
         given["attributes"] = (attributes, [])
         cursor.execute(
             *_insert_select(
-                Lead, given, now, f"FROM {TEMP} t WHERE true ORDER BY t.line ON CONFLICT (phone) DO NOTHING"
+                Lead, given, now, f"FROM {TEMP} t WHERE true ORDER BY t.phone ON CONFLICT (phone) DO NOTHING"
             )
         )
 

@@ -49,3 +49,10 @@ def test_importing_the_same_file_twice_adds_nothing_the_second_time(import_csv):
 
     assert (first.imported, second.imported, second.duplicates) == (2, 0, 2)
     assert CampaignLead.objects.count() == 2
+
+
+def test_hopper_rows_keep_the_files_order_so_the_dialer_takes_them_in_that_order(import_csv, campaign):
+    import_csv("Phone\n2015550199\n2015550147\n2015550173\n")
+
+    entries = CampaignLead.objects.filter(campaign=campaign).order_by("id")
+    assert list(entries.values_list("lead__phone", flat=True)) == ["+12015550199", "+12015550147", "+12015550173"]
