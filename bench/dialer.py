@@ -95,7 +95,7 @@ def clear() -> None:
     Lead.objects.filter(phone__startswith=PHONE_PREFIX).delete()
 
 
-def make_campaign(slug: str, leads: list) -> int:
+def make_campaign(slug: str, leads: list, concurrency: int) -> int:
     from campaigns.models import Campaign, CampaignLead, Script
     from campaigns.scripts import save_new_version
 
@@ -105,7 +105,7 @@ def make_campaign(slug: str, leads: list) -> int:
     campaign = Campaign.objects.create(
         name=slug, slug=slug, script=script, caller_id="+14155550100", status=Campaign.Status.RUNNING,
         calling_days=list(range(7)), window_start=dt.time(WINDOW[0]), window_end=dt.time(WINDOW[1]),
-        max_concurrency=ARGS.concurrency, calls_per_second=ARGS.cps, max_attempts=3,
+        max_concurrency=concurrency, calls_per_second=ARGS.cps, max_attempts=3,
     )  # fmt: skip
     CampaignLead.objects.bulk_create((CampaignLead(campaign=campaign, lead=lead) for lead in leads), batch_size=5000)
     return campaign.pk
@@ -167,7 +167,7 @@ def claim_race(leads: list, env: dict[str, str]) -> dict:
     from crm.models import Call
     from dialer import pacing
 
-    campaign_id = make_campaign(f"{SLUG}-race", leads)
+    campaign_id = make_campaign(f"{SLUG}-race", leads, concurrency=len(leads))
     pacing.reset(campaign_id)
     ctx = mp.get_context("spawn")
     start, results = ctx.Barrier(ARGS.workers + 1), ctx.Queue()
@@ -196,7 +196,8 @@ def worker(index: int, campaign_id: int, env: dict[str, str], stop, batch: int) 
     from dialer.claims import claim_due_leads
     from voice.telephony.base import TelephonyError
 
-    while not stop.is_set():
+    parent = os.getppid()
+    while not stop.is_set() and os.getppid() == parent:
         ids = claim_due_leads(campaign_id, dispatch=None, limit=batch)
         if not ids:
             time.sleep(0.02)
@@ -282,10 +283,7 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from campaigns.models import CampaignLead
-    from crm.models import Call
     from dialer import pacing
-    from dialer.sweeper import sweep
     from voice.telephony import get_telephony
 
     log = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json else print
@@ -293,7 +291,7 @@ def main() -> None:
     log(f"seeded {args.leads} leads ({dialable} dialable now)")
     race = claim_race(leads, env)
     log(f"claim race: {race}")
-    campaign_id = make_campaign(SLUG, leads)
+    campaign_id = make_campaign(SLUG, leads, concurrency=args.concurrency)
     get_telephony().ledger.clear()
     pacing.reset(campaign_id)
     log(f"full run: {args.workers} workers claim and place")
@@ -304,9 +302,42 @@ def main() -> None:
     procs = [ctx.Process(target=worker, args=(i, campaign_id, env, stop, args.batch)) for i in range(args.workers)]
     for p in procs:
         p.start()
+    try:
+        killed, swept = supervise(procs, campaign_id, dialable, log)
+    finally:
+        stop.set()
+        for p in procs:
+            p.join(60)
+            if p.is_alive():
+                p.kill()
+    result = measure(campaign_id, started)
+    result.update(
+        {
+            "leads": args.leads,
+            "dialable_now": dialable,
+            "workers": args.workers,
+            "claims_per_s": race["per_s"],
+            "race": race,
+            "killed": killed,
+            "swept": dict(swept),
+        }
+    )
+    log(json.dumps(result, indent=None if args.json else 2))
+    keys = ("leads", "claims_per_s", "double_dials", "outside_window", "lost_outcomes", "calls_per_s")
+    last = {k: result[k] for k in keys}
+    print(json.dumps(last))
+
+
+def supervise(procs: list, campaign_id: int, dialable: int, log) -> tuple[dict | None, Counter]:
+    """Sweep every second, SIGKILL one worker part-way, and return once nothing is in flight or claimable."""
+    from campaigns.models import CampaignLead
+    from crm.models import Call
+    from dialer.sweeper import sweep
+
     killed = None
     swept: Counter[str] = Counter()
     last_claims, last_progress = 0, time.monotonic()
+    args = ARGS
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
         time.sleep(1.0)
@@ -325,27 +356,7 @@ def main() -> None:
         log(f"claims={claims} in_flight={in_flight} swept={dict(swept)}")
         if in_flight == 0 and time.monotonic() - last_progress > 3:
             break
-    stop.set()
-    for p in procs:
-        p.join(60)
-        if p.is_alive():
-            p.kill()
-    result = measure(campaign_id, started)
-    result.update(
-        {
-            "leads": args.leads,
-            "dialable_now": dialable,
-            "workers": args.workers,
-            "claims_per_s": race["per_s"],
-            "race": race,
-            "killed": killed,
-            "swept": dict(swept),
-        }
-    )
-    log(json.dumps(result, indent=None if args.json else 2))
-    keys = ("leads", "claims_per_s", "double_dials", "outside_window", "lost_outcomes", "calls_per_s")
-    last = {k: result[k] for k in keys}
-    print(json.dumps(last))
+    return killed, swept
 
 
 ARGS: argparse.Namespace
