@@ -17,7 +17,9 @@ def record_opt_out(lead: Lead, reason: str = "", call: Call | None = None) -> Do
             "reason": (reason or (f"Asked on call {call.pk}" if call else "Asked on a call"))[:255],
         },
     )
-    CampaignLead.objects.filter(lead=lead).exclude(state=CampaignLead.State.DONE).update(
+    # A row in flight (this call) is moved on by the dialer's finalize_call, which sees the DNC entry.
+    settled = (CampaignLead.State.DONE, CampaignLead.State.CLAIMED)
+    CampaignLead.objects.filter(lead=lead).exclude(state__in=settled).update(
         state=CampaignLead.State.DO_NOT_CALL, next_attempt_at=None
     )
     return entry

@@ -431,7 +431,7 @@ class CallSession:
         if r.gen != self.gen:
             return
         await tts.end()
-        await r.pump
+        await asyncio.shield(r.pump)  # cancelling the reply must not cancel the pump: it drops late audio
 
     async def _push(self, r: Reply, tts, piece: str) -> None:
         if r.gen != self.gen:
@@ -869,4 +869,5 @@ class CallSession:
             await sync_to_async(records.finalize)(self.call_id)
         except Exception:
             log.exception("call %s: could not record the end of the call", self.call_id)
+        await sync_to_async(records.release_connection)()
         metrics.publish(self.metrics)

@@ -103,6 +103,8 @@ class _Callee:
 
     async def _echo_mark(self, name: str) -> None:
         self.log.marks_echoed.append(name)
+        if self.log.record_events:
+            self.log.events.append(("echo", name))
         await self.ws.send(ms.inbound_mark_message(self.stream_sid, self._next_seq(), name))
 
     async def _play_one_frame(self) -> None:
@@ -133,8 +135,8 @@ class _Callee:
     async def _say(self, line: Line) -> None:
         self.current_line = line
         self.agent_frames_since_line = 0
-        if line.noise_ms:
-            audio = speech.beep(line.noise_ms, 180.0)
+        if line.noise_ms:  # a cough, a door: voiced sound, no words for the STT
+            audio = speech.render("ahem " * (line.noise_ms // 150 + 1), voice=1)[0][: line.noise_ms * 8]
             words: list[tuple[str, int, int]] = []
         else:
             audio, words = speech.render(line.text, voice=3)

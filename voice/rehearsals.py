@@ -1,0 +1,128 @@
+"""Rehearsal: run a campaign's calls for real, offline, in this process, and summarise what happened.
+
+The path is the production one: the dialer claims and places calls (Celery eager), simulated telephony rings
+simulated callees that talk to the media WebSocket of a uvicorn server on loopback, CallSessions converse
+through the rehearsal providers, and finalize_call settles each call from the session's end and the signed
+status callbacks.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from campaigns.models import Campaign
+from crm.models import Call, Meeting, Turn
+from voice import metrics
+from voice.loopback import LoopbackServer
+
+
+@dataclass
+class RehearsalReport:
+    campaign: Campaign
+    call_ids: list[int]
+    seconds: float
+    outcomes: dict[str, int]
+    meetings_booked: int
+    turns: int
+    interruptions: int
+    v2v_ms: dict[str, float]
+    overhead_ms: dict[str, float]
+    unfinished: list[int] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "calls": len(self.call_ids),
+            "outcomes": self.outcomes,
+            "meetings_booked": self.meetings_booked,
+            "turns": self.turns,
+            "interruptions": self.interruptions,
+            "v2v_ms": self.v2v_ms,
+            "overhead_ms": self.overhead_ms,
+        }
+
+
+def _p(values: list[float]) -> dict[str, float]:
+    return {"p50": round(metrics.percentile(values, 50), 1), "p95": round(metrics.percentile(values, 95), 1)}
+
+
+def rehearse(campaign: Campaign, calls: int, timeout: float = 900.0, poll: float = 0.25) -> RehearsalReport:
+    from config.celery import app
+    from dialer.claims import claim_due_leads
+    from dialer.controls import start_campaign
+
+    was_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    started = time.monotonic()
+    placed: list[int] = []
+    try:
+        with LoopbackServer():
+            if campaign.status != Campaign.Status.RUNNING:
+                start_campaign(campaign, None)
+            idle_rounds = 0
+            while time.monotonic() - started < timeout:
+                remaining = calls - len(placed)
+                got = claim_due_leads(campaign.pk, limit=remaining) if remaining > 0 else []
+                placed += got
+                open_calls = Call.objects.filter(pk__in=placed, finalized_at__isnull=True).count()
+                if len(placed) >= calls and not open_calls:
+                    break
+                idle_rounds = idle_rounds + 1 if not got and not open_calls else 0
+                if idle_rounds >= 8:
+                    break  # nothing more can be dialed now (window, hopper empty)
+                time.sleep(poll)
+    finally:
+        app.conf.task_always_eager = was_eager
+    return summarise(campaign, placed, time.monotonic() - started)
+
+
+def summarise(campaign: Campaign, call_ids: list[int], seconds: float) -> RehearsalReport:
+    rows = Call.objects.filter(pk__in=call_ids)
+    outcomes = Counter(o or "unfinished" for o in rows.values_list("outcome", flat=True))
+    agent_turns = Turn.objects.filter(call__in=call_ids, speaker=Turn.Speaker.AGENT)
+    v2v = [float(v) for v in agent_turns.filter(v2v_ms__isnull=False).values_list("v2v_ms", flat=True)]
+    overhead = [o for m in metrics.recent() if m.call_id in set(call_ids) for o in m.overhead_ms]
+    return RehearsalReport(
+        campaign=campaign,
+        call_ids=call_ids,
+        seconds=seconds,
+        outcomes=dict(sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
+        meetings_booked=Meeting.objects.filter(call__in=call_ids).count(),
+        turns=Turn.objects.filter(call__in=call_ids).count(),
+        interruptions=agent_turns.filter(interrupted=True).count(),
+        v2v_ms=_p(v2v),
+        overhead_ms=_p(overhead),
+        unfinished=list(rows.filter(finalized_at__isnull=True).values_list("pk", flat=True)),
+    )
+
+
+def table(report: RehearsalReport) -> str:
+    labels = dict(Call.Outcome.choices)
+    width = max([len(labels.get(k, k)) for k in report.outcomes] + [7])
+    lines = [
+        f"Rehearsed {len(report.call_ids)} calls of “{report.campaign.name}” ({report.campaign.slug}) "
+        f"in {report.seconds:.0f} s",
+        "",
+        f"  {'outcome'.ljust(width)}  calls",
+    ]
+    lines += [f"  {labels.get(k, k).ljust(width)}  {n:5d}" for k, n in report.outcomes.items()]
+    lines += [
+        "",
+        f"  meetings booked {report.meetings_booked} · turns {report.turns} · interruptions {report.interruptions}",
+        f"  voice-to-voice p50 {report.v2v_ms['p50']:.0f} ms, p95 {report.v2v_ms['p95']:.0f} ms · "
+        f"pipeline overhead p50 {report.overhead_ms['p50']:.1f} ms, p95 {report.overhead_ms['p95']:.1f} ms",
+    ]
+    if report.unfinished:
+        lines.append(f"  not finalized yet: calls {', '.join(map(str, report.unfinished))}")
+    base = settings.PUBLIC_BASE_URL
+    lines += [
+        "",
+        "Browse them: `make serve`, log in as manager / parley-demo, then open",
+        f"  {base}/campaigns/{report.campaign.slug}/  (outcomes, latency)",
+        f"  {base}/calls/  (each call's transcript, what the caller heard, and its stereo recording)",
+        f"  {base}/meetings/  (meetings booked)",
+    ]
+    return "\n".join(lines)
