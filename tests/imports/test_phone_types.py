@@ -4,7 +4,7 @@ import random
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-from campaigns.phones import number_type
+from campaigns.phones import nanp_number, number_type
 
 
 def test_it_gives_the_same_type_and_validity_as_phonenumbers():
@@ -28,3 +28,29 @@ def test_it_gives_the_same_type_and_validity_as_phonenumbers():
     for number in numbers:
         assert number_type(number) == phonenumbers.number_type(number), number
         assert (number_type(number) != PhoneNumberType.UNKNOWN) == phonenumbers.is_valid_number(number), number
+
+
+def test_plain_north_american_numbers_are_built_exactly_as_phonenumbers_parses_them():
+    rnd = random.Random(5)
+    shapes = [
+        lambda: f"{rnd.randrange(10**9, 10**10)}",  # ten digits, any first digit
+        lambda: f"1{rnd.randrange(10**9, 10**10)}",  # trunk 1 + ten digits
+        lambda: f"+1{rnd.randrange(10**9, 10**10)}",  # +1 + ten digits
+        lambda: f"+1{rnd.randrange(10**8, 10**11)}",  # +1 with the wrong length
+        lambda: f"{rnd.randrange(10**6, 10**12)}",  # other lengths
+        lambda: f"0{rnd.randrange(10**8, 10**9)}",
+    ]
+    built = 0
+    for region in ("US", "CA", "JM", "GB", "DE"):
+        nanp = phonenumbers.country_code_for_region(region) == 1
+        for _ in range(3000):
+            key = rnd.choice(shapes)()
+            number = nanp_number(key, nanp)
+            if number is None:
+                continue
+            built += 1
+            assert number == phonenumbers.parse(key, region), (key, region)
+
+    assert built > 5000
+    assert nanp_number("2015550123", False) is None  # a national number outside North America is not guessed
+    assert nanp_number("+1 201²550123", True) is None
