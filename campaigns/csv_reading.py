@@ -35,6 +35,14 @@ class Table:
     headers: list[str]
     header_line: int
     sample: list[list[str]] = field(default_factory=list)
+    header_cells: list[str] = field(default_factory=list)
+
+    def without_header(self) -> Table:
+        """The same file read as having no header row: its first row is data, columns are "Column N"."""
+        width = max([len(self.header_cells)] + [len(r) for r in self.sample])
+        headers = [f"Column {i}" for i in range(1, width + 1)]
+        sample = [self.header_cells, *self.sample[:-1]] if self.sample else [self.header_cells]
+        return Table(self.text, self.encoding, self.delimiter, headers, 0, sample, [])
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Yield (line where the row starts, cells) for every non-blank data row.
@@ -105,6 +113,7 @@ def read_table(data: bytes, sample_rows: int = 5) -> Table:
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     headers: list[str] | None = None
+    header_cells: list[str] = []
     header_line = 0
     sample: list[list[str]] = []
     consumed = 0
@@ -115,7 +124,7 @@ def read_table(data: bytes, sample_rows: int = 5) -> Table:
             if _is_blank(cells):
                 continue
             if headers is None:
-                headers, header_line = unique_headers(cells), start
+                headers, header_cells, header_line = unique_headers(cells), cells, start
                 continue
             sample.append(cells)
             if len(sample) >= sample_rows:
@@ -124,7 +133,7 @@ def read_table(data: bytes, sample_rows: int = 5) -> Table:
         raise UnreadableFile(f"The file is not a readable table near line {consumed + 1} ({exc}).") from None
     if headers is None:
         raise UnreadableFile("The file is empty.")
-    return Table(text, encoding, delimiter, headers, header_line, sample)
+    return Table(text, encoding, delimiter, headers, header_line, sample, header_cells)
 
 
 def unique_headers(cells: list[str]) -> list[str]:

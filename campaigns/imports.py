@@ -4,6 +4,7 @@ Each chunk commits together with the import's checkpoint (processed_rows, counte
 re-run with the same id resumes exactly after the last committed chunk and never adds a row twice."""
 from __future__ import annotations
 
+import csv
 import json
 import re
 import zoneinfo
@@ -218,9 +219,20 @@ class RowReader:
         )
 
 
+def read_lead_table(data: bytes, region: str) -> Table:
+    """read_table, plus one judgement: a first row that names no lead field but holds a phone number is data,
+    not a header (a list exported without headers), so it is imported rather than lost."""
+    table = read_table(data)
+    if not any(header_key(h) in _SYNONYM_INDEX for h in table.headers):
+        book = PhoneBook(region)
+        if any(_is_phone(book, cell.strip()) for cell in table.header_cells if cell.strip()):
+            return table.without_header()
+    return table
+
+
 def start_import(campaign: Campaign, data: bytes, name: str, user=None) -> LeadImport:
     """Read the upload and detect its columns; refuses (UnreadableFile) a file that is not a lead table."""
-    table = read_table(data)
+    table = read_lead_table(data, campaign.default_region)
     mapping = detect_mapping(table.headers, table.sample, campaign.default_region)
     lead_import = LeadImport(
         campaign=campaign,
@@ -237,7 +249,7 @@ def start_import(campaign: Campaign, data: bytes, name: str, user=None) -> LeadI
 
 def open_table(lead_import: LeadImport) -> Table:
     with lead_import.file.open("rb") as f:
-        return read_table(f.read())
+        return read_lead_table(f.read(), lead_import.campaign.default_region)
 
 
 def queue(lead_import: LeadImport, mapping: dict[str, str]) -> None:
@@ -266,7 +278,10 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
     reader = RowReader(table.headers, lead_import.mapping, lead_import.campaign.default_region)
 
     if lead_import.status != LeadImport.Status.RUNNING:
-        total = sum(1 for _ in table.rows())
+        try:
+            total = sum(1 for _ in table.rows())
+        except csv.Error as exc:
+            return _fail(lead_import, f"The file is not a readable table ({exc}).")
         LeadImport.objects.filter(pk=import_id, processed_rows=0).update(
             status=LeadImport.Status.RUNNING, total_rows=total
         )

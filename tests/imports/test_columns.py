@@ -71,3 +71,12 @@ def test_a_mapping_needs_exactly_one_phone_and_one_column_per_field():
         "Choose exactly one phone column."
     ]
     assert mapping_problems({"A": "phone", "B": "email", "C": "email"}, headers) == ["Only one column can be Email."]
+
+
+def test_a_list_without_a_header_row_loses_no_row(import_csv):
+    result = import_csv("(201) 555-0166,Ada Lovelace,ada@example.com\n(201) 555-0167,Ben Franklin,\n")
+
+    assert result.mapping == {"Column 1": "phone", "Column 2": "attribute", "Column 3": "attribute"}
+    assert (result.total_rows, result.imported) == (2, 2)
+    ada = Lead.objects.get(phone="+12015550166")
+    assert ada.attributes == {"Column 2": "Ada Lovelace", "Column 3": "ada@example.com"}
