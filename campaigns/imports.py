@@ -57,6 +57,15 @@ SYNONYMS = {
     "consent_source": ("consent", "consent source", "opt in", "opt in source", "optin", "permission", "consent_source"),
 }
 _SYNONYM_INDEX = {s: target for target, names in SYNONYMS.items() for s in names}
+# Words that make a header a candidate when no header is an exact synonym ("Primary Phone", "Work E-mail").
+_HEADER_WORDS = {
+    PHONE: ("phone", "mobile", "cell", "tel", "telephone"),
+    "first_name": ("first name", "firstname"),
+    "last_name": ("last name", "lastname", "surname"),
+    "company": ("company", "organization", "organisation"),
+    "email": ("email", "e mail"),
+    "timezone": ("timezone", "time zone"),
+}
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _MAX_LENGTH = {
     name: Lead._meta.get_field(name).max_length
@@ -74,22 +83,30 @@ def header_key(header: str) -> str:
 
 
 def detect_mapping(headers: list[str], sample: list[list[str]], region: str = "US") -> dict[str, str]:
-    """Map each column to a lead field by its header (first matching column wins); the rest become attributes.
-
-    Without a phone-like header, a column whose sample values are mostly valid numbers is taken as the phone."""
-    mapping: dict[str, str] = {}
+    """Map each column to a lead field by its header; the rest become attributes. First an exact synonym
+    ("Mobile"), then a header containing the field's word ("Primary Phone", "Work E-mail"), and for the phone,
+    last, a column whose sample values are mostly valid numbers. The first column that qualifies wins."""
+    mapping = {header: ATTRIBUTE for header in headers}
     taken: set[str] = set()
     for header in headers:
-        target = _SYNONYM_INDEX.get(header_key(header), ATTRIBUTE)
-        if target != ATTRIBUTE and target in taken:
-            target = ATTRIBUTE
-        taken.add(target)
-        mapping[header] = target
-    if PHONE not in taken:
-        book = PhoneBook(region)
+        target = _SYNONYM_INDEX.get(header_key(header))
+        if target is not None and target not in taken:
+            mapping[header] = target
+            taken.add(target)
+    book = PhoneBook(region)
+    for target, words in _HEADER_WORDS.items():
         for i, header in enumerate(headers):
-            values = [row[i].strip() for row in sample if i < len(row) and row[i].strip()]
-            if values and sum(_is_phone(book, v) for v in values) * 2 > len(values):
+            if target in taken or mapping[header] != ATTRIBUTE:
+                continue
+            key = f" {header_key(header)} "
+            if any(f" {word} " in key for word in words) and (
+                target != PHONE or _mostly_phones(book, sample, i, when_empty=True)
+            ):
+                mapping[header] = target
+                taken.add(target)
+    if PHONE not in taken:
+        for i, header in enumerate(headers):
+            if mapping[header] == ATTRIBUTE and _mostly_phones(book, sample, i, when_empty=False):
                 mapping[header] = PHONE
                 break
         else:
@@ -97,6 +114,13 @@ def detect_mapping(headers: list[str], sample: list[list[str]], region: str = "U
                 "No column holds phone numbers: name the phone column Phone, Mobile, Tel or Cell and upload again."
             )
     return mapping
+
+
+def _mostly_phones(book: PhoneBook, sample: list[list[str]], index: int, when_empty: bool) -> bool:
+    values = [row[index].strip() for row in sample if index < len(row) and row[index].strip()]
+    if not values:
+        return when_empty
+    return sum(_is_phone(book, v) for v in values) * 2 > len(values)
 
 
 def mapping_problems(mapping: dict[str, str], headers: list[str]) -> list[str]:

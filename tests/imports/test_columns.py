@@ -80,3 +80,17 @@ def test_a_list_without_a_header_row_loses_no_row(import_csv):
     assert (result.total_rows, result.imported) == (2, 2)
     ada = Lead.objects.get(phone="+12015550166")
     assert ada.attributes == {"Column 2": "Ada Lovelace", "Column 3": "ada@example.com"}
+
+
+def test_headers_that_contain_a_fields_word_are_recognised_when_no_header_is_exact():
+    headers = ["Contact First Name", "Contact Last Name", "Phone Type", "Primary Phone", "Work E-mail", "Account"]
+    sample = [["Ada", "Lovelace", "mobile", "(201) 555-0100", "ada@example.com", "Acme"]]
+
+    assert detect_mapping(headers, sample) == {
+        "Contact First Name": "first_name",
+        "Contact Last Name": "last_name",
+        "Phone Type": "attribute",  # holds no numbers
+        "Primary Phone": "phone",
+        "Work E-mail": "email",
+        "Account": "company",
+    }
