@@ -92,6 +92,7 @@ class OutcomeCount:
     label: str
     count: int
     percent: float
+    bar: float  # bar length, as a share of the most frequent outcome
 
 
 def outcomes(campaign: Campaign) -> list[OutcomeCount]:
@@ -105,9 +106,16 @@ def outcomes(campaign: Campaign) -> list[OutcomeCount]:
         .order_by("-n", "outcome")
     )
     total = sum(r["n"] for r in rows)
+    most = max((r["n"] for r in rows), default=1)
     labels = dict(Outcome.choices)
     return [
-        OutcomeCount(r["outcome"], labels.get(r["outcome"], r["outcome"]), r["n"], round(100 * r["n"] / total, 1))
+        OutcomeCount(
+            r["outcome"],
+            labels.get(r["outcome"], r["outcome"]),
+            r["n"],
+            round(100 * r["n"] / total, 1),
+            round(100 * r["n"] / most, 1),
+        )
         for r in rows
     ]
 

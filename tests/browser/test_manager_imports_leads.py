@@ -38,7 +38,8 @@ def test_a_manager_uploads_a_csv_watches_the_progress_bar_finish_and_reads_the_r
     log_in(page, "morgan")
     page.get_by_role("link", name="Dental clinics").click()
     page.get_by_role("link", name="Upload leads (CSV)").click()
-    page.set_input_files("input[type=file]", files=[{"name": "clinics.csv", "mimeType": "text/csv", "buffer": _csv(300)}])
+    upload = {"name": "clinics.csv", "mimeType": "text/csv", "buffer": _csv(300)}
+    page.set_input_files("input[type=file]", files=[upload])
     page.get_by_role("button", name="Upload and check columns").click()
     page.get_by_role("button", name="Start import").click()
 
