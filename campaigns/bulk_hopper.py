@@ -26,8 +26,7 @@ LEAD_COLUMNS = ROW_COLUMNS[1:]
 class ChunkResult:
     imported: int = 0
     dnc: int = 0
-    # line -> True when the number was already in the campaign before this import, False when this import added it
-    duplicate_lines: dict[int, bool] = field(default_factory=dict)
+    duplicate_lines: list[int] = field(default_factory=list)  # rows whose number was already in the campaign
 
 
 def add_to_hopper(campaign_id: int, import_id: int, rows: list[tuple], now: dt.datetime) -> ChunkResult:
@@ -96,7 +95,7 @@ def add_to_hopper(campaign_id: int, import_id: int, rows: list[tuple], now: dt.d
         )
         for line, entry_import, state in cursor.fetchall():
             if entry_import != import_id:
-                result.duplicate_lines[line] = True
+                result.duplicate_lines.append(line)
             elif state == CampaignLead.State.DO_NOT_CALL:
                 result.dnc += 1
         cursor.execute(f"DROP TABLE {TEMP}")

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Func, JSONField, Value
 from django.utils import timezone
 
 from crm.models import Lead
@@ -357,7 +358,9 @@ def _import_chunk(
         rows.append(row)
 
     with transaction.atomic():
-        locked = LeadImport.objects.select_for_update().get(pk=lead_import.pk)
+        postgres = connection.vendor == "postgresql"
+        locking = LeadImport.objects.select_for_update()
+        locked = (locking.defer("errors") if postgres else locking).get(pk=lead_import.pk)
         if locked.processed_rows != position or locked.status != LeadImport.Status.RUNNING:
             raise ImportTakenOver
         result = add_to_hopper(locked.campaign_id, locked.pk, rows, timezone.now())
@@ -367,14 +370,24 @@ def _import_chunk(
                  "reason": "already in this campaign"}
             )
         errors.sort(key=lambda e: e["line"])
-        locked.processed_rows = position + len(chunk)
-        locked.imported += result.imported
-        locked.dnc += result.dnc
-        locked.invalid += invalid
-        locked.duplicates += duplicates + len(result.duplicate_lines)
-        locked.errors = locked.errors + errors
-        locked.save(update_fields=["processed_rows", "imported", "dnc", "invalid", "duplicates", "errors"])
-    return locked.processed_rows
+        LeadImport.objects.filter(pk=locked.pk).update(
+            processed_rows=position + len(chunk),
+            imported=F("imported") + result.imported,
+            dnc=F("dnc") + result.dnc,
+            invalid=F("invalid") + invalid,
+            duplicates=F("duplicates") + duplicates + len(result.duplicate_lines),
+            # PostgreSQL appends in place; the whole list is not read back and rewritten for every chunk.
+            errors=_JsonbAppend(F("errors"), Value(errors, output_field=JSONField()))
+            if postgres
+            else locked.errors + errors,
+        )
+    return position + len(chunk)
+
+
+class _JsonbAppend(Func):
+    template = "%(expressions)s"
+    arg_joiner = " || "
+    output_field = JSONField()
 
 
 def fail(import_id: int, error: BaseException) -> None:
