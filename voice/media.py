@@ -65,6 +65,7 @@ async def media_app(scope, receive, send) -> None:
         return
     info = await sync_to_async(records.load_live_call)(call_id)
     if info is None:
+        await sync_to_async(records.release_connection)()
         await _refuse(send, f"call {call_id} is not live", scope["path"])
         return
     await send({"type": "websocket.accept"})

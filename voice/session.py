@@ -41,7 +41,7 @@ REPROMPT = "Sorry, are you still there?"
 SILENCE_GOODBYE = "It seems this is not a good time. I will let you go. Goodbye!"
 TIME_UP = "I'm sorry, we are out of time for today. A rep will follow up with you. Goodbye!"
 MACHINE = ("machine", "fax")
-INTERRUPTIBLE = frozenset({"opening", "llm", "resume", "canned"})  # not the voicemail message, not the apology
+INTERRUPTIBLE = frozenset({"opening", "llm", "resume", "canned"})  # not goodbyes, voicemail messages, apologies
 FRAME_S = 0.020
 
 
@@ -62,7 +62,7 @@ class Reply:
     """One agent reply (one generation): what was generated, what the caller heard, and its latency stamps."""
 
     gen: int
-    kind: str  # opening | llm | resume | canned | voicemail | apology
+    kind: str  # opening | llm | resume | canned | closing | voicemail | apology
     trigger: str = ""
     speculative: bool = False
     confirmed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -315,7 +315,9 @@ class CallSession:
         now = perf_counter()
         r = self.current
         barged, self.barged_utterance = self.barged_utterance, False
-        agent_talking = r is not None and r.confirmed.is_set() and not r.cleared and not barged
+        agent_talking = (
+            r is not None and r.confirmed.is_set() and not r.cleared and not barged and r.kind in INTERRUPTIBLE
+        )
         start_ms = self._now_ms(self.utt_start_t)
         end_ms = self._now_ms(self.last_voice_t)
         stt_ms = max(0, int((now - self.last_voice_t) * 1000))
@@ -329,7 +331,7 @@ class CallSession:
         self.caller_spoke = True
         self.silence_since = now
         self.reprompted = False
-        if self.mode != "conversation" or self.ending:
+        if self.mode != "conversation" or self.ending or self.time_up:
             self.history.append({"role": "user", "content": text})
             return
         if not self.opened:
@@ -731,7 +733,7 @@ class CallSession:
                 self.time_up = True
                 if self.current is not None:
                     await self._barge_in(resume=False)
-                self._say(TIME_UP, end_outcome=self.outcome_hint or "conversation")
+                self._say(TIME_UP, kind="closing", end_outcome=self.outcome_hint or "conversation")
                 continue
             idle = self.current is None and not self.utt_active and not self.finals and not self.deferred_text
             if not idle or self.time_up:
@@ -742,7 +744,8 @@ class CallSession:
                 self._say(REPROMPT)
                 self.silence_since = now - t.reprompt_s  # the re-prompt does not restart the silence clock
             elif self.reprompted and quiet >= t.silence_hangup_s:
-                self._say(SILENCE_GOODBYE, end_outcome="conversation" if self.caller_spoke else "no_answer")
+                outcome = "conversation" if self.caller_spoke else "no_answer"
+                self._say(SILENCE_GOODBYE, kind="closing", end_outcome=outcome)
                 self.time_up = True
 
     # --- ending ------------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def converse(call: Call, persona: str, url: str | None = None, max_seconds: floa
     log = CalleeLog(record_events=True)
     url = url or media_stream_url(call.pk)
     asyncio.run(run_callee(url, call.provider_sid, persona, log=log, max_seconds=max_seconds))
-    return log, metrics.wait_for(call.pk, timeout=30)
+    return log, (None if log.refused else metrics.wait_for(call.pk, timeout=30))
 
 
 def agent_turns(call: Call) -> list[Turn]:

@@ -23,7 +23,7 @@ from voice.sim import captions, speech
 from voice.sim.personas import Line
 from voice.sim.personas import persona as get_persona
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 TICK = 0.020
 REPLY_GAP_TICKS = 45  # the persona answers after the agent has been quiet for 900 ms
@@ -77,7 +77,7 @@ class _Callee:
             try:
                 event = ms.decode_outbound(raw)
             except ms.MalformedFrame:
-                log.warning("callee %s: malformed frame from server", self.call_sid)
+                logger.warning("callee %s: malformed frame from server", self.call_sid)
                 continue
             if isinstance(event, ms.Media):
                 if self.awaiting_reply_since is not None:
@@ -227,10 +227,10 @@ async def run_callee(
             await callee.run(spec.linger_s, max_seconds)
     except websockets.InvalidStatus as exc:
         log_.refused = True
-        log.info("callee %s: media WebSocket refused (%s)", call_sid, exc.response.status_code)
+        logger.info("callee %s: media WebSocket refused (%s)", call_sid, exc.response.status_code)
     except (OSError, websockets.ConnectionClosed, TimeoutError) as exc:
         log_.refused = log_.refused or not log_.said
-        log.info("callee %s: connection ended: %s", call_sid, exc)
+        logger.info("callee %s: connection ended: %s", call_sid, exc)
     finally:
         await captions.forget(call_sid)
 

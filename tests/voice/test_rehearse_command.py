@@ -1,0 +1,33 @@
+"""`manage.py rehearse --json` runs calls through the dialer and the voice loop and reports what happened."""
+import io
+import json
+
+from django.core.management import call_command
+
+from campaigns.models import Campaign
+from dialer import pacing, windows
+from tests import factories
+
+from .calls import zone_in_daytime
+
+
+def test_rehearse_prints_the_outcomes_and_latencies_as_json(transactional_db, settings):
+    settings.TWILIO_CPS_LIMIT = 1000
+    settings.SIM_TELEPHONY_RING_SECONDS = 0
+    settings.DIALER_ZONE_CACHE_SECONDS = 0
+    windows.forget_cached_zones()
+    pacing.get_pacer().reset([pacing.account_bucket()])
+    campaign = factories.campaign(status=Campaign.Status.DRAFT, calls_per_second=100)
+    for persona in ("busy", "not_interested"):
+        factories.hopper_entry(campaign, factories.lead(timezone=zone_in_daytime(), attributes={"persona": persona}))
+    pacing.reset(campaign.pk)
+    out = io.StringIO()
+
+    call_command("rehearse", campaign=campaign.slug, calls=2, json=True, stdout=out)
+
+    report = json.loads(out.getvalue())
+    assert report["calls"] == 2
+    assert report["outcomes"] == {"busy": 1, "not_interested": 1}
+    assert report["meetings_booked"] == 0 and report["turns"] >= 4
+    assert 300 < report["v2v_ms"]["p50"] < 2000
+    assert set(report["overhead_ms"]) == {"p50", "p95"}
