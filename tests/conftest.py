@@ -25,3 +25,14 @@ def make_user(db):
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run inline even when REDIS_URL makes Celery use a real broker; restored afterwards."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous

@@ -23,16 +23,6 @@ CRM_EXPORT = (
 
 
 @pytest.fixture
-def eager_celery():
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
-@pytest.fixture
 def manager_client(client, make_user):
     client.force_login(make_user("morgan", MANAGERS))
     return client
