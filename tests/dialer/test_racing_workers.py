@@ -1,4 +1,4 @@
-"""Claimers racing on PostgreSQL (threads, each with its own connection) never double-claim or pass the cap."""
+"""Workers racing on PostgreSQL (threads, each with its own connection): no double claim, no double dial, cap held."""
 import threading
 from collections import Counter
 
@@ -69,3 +69,34 @@ def test_racing_claimers_never_pass_the_concurrency_cap(running_campaign):
 
     assert len(claimed) == 25
     assert CampaignLead.objects.filter(campaign=campaign, state=CampaignLead.State.CLAIMED).count() == 25
+
+
+def test_the_same_call_placed_by_racing_workers_is_dialed_once(running_campaign, settings):
+    from dialer import placing
+    from tests.emulators.twilio_rest import TwilioEmulator
+
+    emulator = TwilioEmulator().start()
+    settings.TELEPHONY, settings.TWILIO_API_BASE_URL = "twilio", emulator.base_url
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = emulator.account_sid, emulator.auth_token
+    campaign = running_campaign()
+    factories.hopper_entry(campaign)
+    with time_machine.travel(NOON_NY, tick=False):
+        [call_id] = claim_due_leads(campaign.pk, NOON_NY, dispatch=None)
+    results, start = [], threading.Barrier(6)
+
+    def worker() -> None:
+        try:
+            start.wait()
+            results.append(placing.place_call(call_id, NOON_NY))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    emulator.stop()
+
+    assert sorted(results) == ["dialed"] + ["skipped"] * 5
+    assert len(emulator.creates()) == 1
