@@ -126,7 +126,8 @@ class CartesiaEmulator:
             return connection.respond(HTTPStatus.BAD_REQUEST, '{"error": "Cartesia-Version header is required"}')
         fault = self.faults.take("connect", info)
         if fault is not None:
-            self.recorder.record("fault", kind=fault.kind)
+            self.recorder.record("fault", kind=fault.kind, n=1 + sum(f["kind"] == fault.kind
+                                                                     for f in self.recorder.of("fault")))
             return connection.respond(HTTPStatus(fault.status), '{"error": "Injected fault"}')
         return None
 

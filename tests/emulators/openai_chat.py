@@ -38,6 +38,7 @@ class Reply:
 
     text: str = ""
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    token_rate: float | None = None  # tokens per second for this reply; the emulator's rate when None
 
 
 class ClientGone(Exception):
@@ -280,7 +281,7 @@ class OpenAIEmulator:
                 if delta is None:
                     break
                 if sent:
-                    await _pause(reader, 1 / self.token_rate)
+                    await _pause(reader, 1 / (reply.token_rate or self.token_rate))
                 await _send_event(writer, chunk(delta))
                 sent += 1
             await _send_event(writer, chunk({}, finish))

@@ -58,3 +58,22 @@ async def tts(vendor_settings):
     tts = CartesiaTTS.for_call(CallContext(call_id=7))
     yield tts
     await tts.close()
+
+
+@pytest.fixture
+def eager_celery():
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def voice_server(vendor_settings, eager_celery, transactional_db):
+    """uvicorn serving config.asgi on an ephemeral port, its CallSessions using the vendor adapters."""
+    from voice.loopback import LoopbackServer
+
+    with LoopbackServer() as server:
+        yield server

@@ -117,9 +117,8 @@ class DeepgramStream:
 
     # --- the STTStream contract ---------------------------------------------------------------
     async def send(self, audio: bytes) -> None:
-        if self._failed is not None:
-            raise self._failed
-        if self._closing or not audio:
+        """Never raises: the per-frame path must not break; a failure is raised once, from `events()`."""
+        if self._failed is not None or self._closing or not audio:
             return
         self._buffer.extend(audio)
         overflow = len(self._buffer) - MAX_REPLAY_SECONDS * BYTES_PER_SECOND
@@ -199,6 +198,8 @@ class DeepgramStream:
                 self._fail(ProviderError(f"Deepgram sent a malformed message ({exc})"))
                 return
             except (ConnectionClosed, OSError) as exc:
+                if self._closing:
+                    return
                 log.warning("Deepgram socket dropped: %s", _describe(exc))
             if self._closing:
                 return
@@ -256,8 +257,8 @@ class DeepgramStream:
         alternatives = message.channel.alternatives
         best = alternatives[0] if alternatives else None
         text = best.transcript if best else ""
-        if not text and not message.is_final:
-            return
+        if not text and not message.speech_final:
+            return  # Deepgram's heartbeat over silence: no words, no end of speech, nothing for the call
         words = tuple(
             {"word": w.punctuated_word or w.word, "start": w.start + offset, "end": w.end + offset,
              "confidence": w.confidence}

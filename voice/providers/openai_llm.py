@@ -31,7 +31,7 @@ SUMMARY_INSTRUCTIONS = (
 class OpenAILLM:
     """Streams one reply at a time; the SDK client (and its connection pool) is shared on the loop."""
 
-    first_token_timeout = 3.0
+    first_token_timeout = 2.0
     stall_timeout = 5.0  # longest pause between chunks once the reply has started
     summary_timeout = 30.0
 
