@@ -19,7 +19,9 @@ MAX_UPLOAD_MB = 50
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV file", help_text="Comma, semicolon, tab or pipe separated; UTF-8 or Windows-1252."
+        label="CSV file",
+        help_text="Comma, semicolon, tab or pipe separated; UTF-8 or Windows-1252.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,text/csv,text/plain"}),
     )
 
     def clean_file(self):
