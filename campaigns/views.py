@@ -83,7 +83,7 @@ def _live_context(campaign: Campaign) -> dict:
 def campaign_live(request: HttpRequest, slug: str) -> HttpResponse:
     """The part of the campaign page htmx polls: funnel, outcomes and calls in flight."""
     campaign = get_object_or_404(Campaign, slug=slug)
-    return render(request, "campaigns/_campaign_live.html", _live_context(campaign))
+    return render(request, "campaigns/_campaign_live.html", {**_live_context(campaign), "oob": True})
 
 
 @require_POST

@@ -55,6 +55,7 @@ def test_the_live_panel_shows_calls_in_flight_and_the_funnel(client, manager):
     assert f'href="/calls/{ringing.pk}/"' in page and "Quinn" in page and "Ringing" in page
     assert '<b id="kpi-booked">1</b>' in page
     assert "<html" not in page  # a fragment htmx swaps in, not a whole page
+    assert '<span class="badge draft" id="campaign-status" hx-swap-oob="true">Draft</span>' in page
 
 
 def test_the_campaign_page_polls_the_live_panel_and_links_the_call_log(client, manager):
