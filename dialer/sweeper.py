@@ -61,10 +61,23 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
 
     stale = open_calls.filter(
         provider_sid__isnull=False, placed_at__lt=_ago(now, settings.DIALER_STALE_CALL_SECONDS)
-    ).order_by("placed_at")[:batch]
+    ).select_related("campaign").order_by("placed_at")[:batch]
     for call in list(stale):
+        if _talking(call, now):
+            continue
         done[_reconcile(call, telephony, now)] += 1
     return {k: v for k, v in done.items() if k != "unchanged"}
+
+
+def _talking(call: Call, now: dt.datetime) -> bool:
+    """A voice session is live and the call is shorter than the campaign allows: no need to ask the provider."""
+    limit = call.campaign.max_call_seconds + settings.DIALER_STALE_CALL_SECONDS
+    return (
+        call.status == Call.Status.IN_PROGRESS
+        and call.media_started_at is not None
+        and call.media_ended_at is None
+        and call.placed_at >= _ago(now, limit)
+    )
 
 
 def _reconcile(call: Call, telephony, now: dt.datetime) -> str:

@@ -129,3 +129,17 @@ def test_a_claim_a_worker_started_dialing_is_never_released_as_never_placed(runn
     call = Call.objects.get(pk=call_id)
     assert (call.status, call.finalized_at) == (Call.Status.DIALING, None)
     assert call.campaign_lead.state == CampaignLead.State.CLAIMED
+
+
+def test_a_live_conversation_shorter_than_the_campaigns_limit_is_not_polled(running_campaign, twilio):
+    call_id = claimed(running_campaign(max_call_seconds=600))
+    with time_machine.travel(NOON_NY, tick=False):
+        placing.place_call(call_id)
+    Call.objects.filter(pk=call_id).update(status=Call.Status.IN_PROGRESS, media_started_at=NOON_NY)
+
+    assert run_sweep(NOON_NY + dt.timedelta(minutes=5)) == {}
+    assert [r.method for r in twilio.requests] == ["POST"]
+
+    twilio.set_state(Call.objects.get(pk=call_id).provider_sid, "completed", duration=700)
+    assert run_sweep(NOON_NY + dt.timedelta(minutes=15)) == {"reconciled": 1}  # past the limit: asked
+    assert run_sweep(NOON_NY + dt.timedelta(minutes=18)) == {"finalized": 1}  # the session never saved
