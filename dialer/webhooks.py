@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
@@ -29,19 +30,18 @@ def _refuse(request: HttpRequest) -> HttpResponse:
     return HttpResponseForbidden("Invalid or missing X-Twilio-Signature")
 
 
-@csrf_exempt
-@require_POST
-def twilio_status(request: HttpRequest, call_id: int) -> HttpResponse:
-    if not is_signed(request):
-        return _refuse(request)
-    result = call_status.apply_status(call_id, request.POST.dict())
-    return HttpResponse(result, status=200, content_type="text/plain")
+def _signed_callback(apply: Callable[[int, dict[str, str]], str]) -> Callable[..., HttpResponse]:
+    """A POST-only view that refuses unsigned requests (403) and hands the form to `apply`."""
+
+    @csrf_exempt
+    @require_POST
+    def view(request: HttpRequest, call_id: int) -> HttpResponse:
+        if not is_signed(request):
+            return _refuse(request)
+        return HttpResponse(apply(call_id, request.POST.dict()), status=200, content_type="text/plain")
+
+    return view
 
 
-@csrf_exempt
-@require_POST
-def twilio_amd(request: HttpRequest, call_id: int) -> HttpResponse:
-    if not is_signed(request):
-        return _refuse(request)
-    result = call_status.apply_amd(call_id, request.POST.dict())
-    return HttpResponse(result, status=200, content_type="text/plain")
+twilio_status = _signed_callback(call_status.apply_status)
+twilio_amd = _signed_callback(call_status.apply_amd)
