@@ -149,3 +149,15 @@ async def test_the_amd_verdict_reaches_the_live_session(async_client, twilio, ru
     await call.arefresh_from_db()
     assert call.answered_by == "machine_end_beep"
     await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_emulator_delivers_signed_callbacks_over_http_to_the_public_url(live_server, twilio, running_campaign):
+    call = dial(running_campaign())
+
+    response = twilio.deliver(twilio.callback(call.provider_sid, "ringing"), to_base=live_server.url)
+    forged = twilio.deliver((*twilio.callback(call.provider_sid, "in-progress")[:2], "Zm9yZ2Vk"), live_server.url)
+
+    assert (response.status_code, forged.status_code) == (200, 403)
+    call.refresh_from_db()
+    assert call.status == Call.Status.RINGING
