@@ -5,7 +5,6 @@ import json
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from crm.roles import ADMINS, MANAGERS, role_required
@@ -42,14 +41,6 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/campaign_list.html", {"rows": rows})
 
 
-def _upload_url(campaign: Campaign) -> str | None:
-    """The CSV import page, when the import feature is installed."""
-    try:
-        return reverse("lead_import_upload", kwargs={"slug": campaign.slug})
-    except NoReverseMatch:
-        return None
-
-
 @role_required(MANAGERS)
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.select_related("script"), slug=slug)
@@ -57,7 +48,6 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "campaign": campaign,
         "controls": CONTROLS_BY_STATUS.get(campaign.status, ()),
-        "upload_url": _upload_url(campaign),
         "latency": latency,
         "latency_chart": latency_chart(latency) if latency else None,
         "budget_ms": stats.LATENCY_BUDGET_MS,

@@ -58,10 +58,11 @@ def test_the_live_panel_shows_calls_in_flight_and_the_funnel(client, manager):
     assert '<span class="badge draft" id="campaign-status" hx-swap-oob="true">Draft</span>' in page
 
 
-def test_the_campaign_page_polls_the_live_panel_and_links_the_call_log(client, manager):
+def test_the_campaign_page_polls_the_live_panel_and_links_the_upload_and_call_log(client, manager):
     _campaign_with_calls(["booked"])
     client.force_login(manager)
     page = client.get("/campaigns/spring/").content.decode()
     assert 'hx-get="/campaigns/spring/live/"' in page and 'hx-trigger="every 2s"' in page
     assert 'href="/calls/?campaign=spring"' in page
+    assert 'href="/campaigns/spring/imports/new/"' in page  # the CSV upload
     assert "/static/js/htmx.min.js" in page
