@@ -32,7 +32,7 @@ from websockets.http11 import Request
 
 from .faults import Fault, FaultBook, Recorder, parse_fault_args
 from .mulaw import DECODE, FRAME, SAMPLE_RATE
-from .standalone import serve_forever
+from .standalone import serve_forever, setup_django
 
 MODELS = {"nova-3", "nova-3-general", "nova-3-medical", "nova-2", "nova-2-general", "nova-2-phonecall", "nova",
           "enhanced", "base"}
@@ -477,6 +477,8 @@ def main(argv: list[str] | None = None) -> None:
                                 keep_audio=False)
     if not args.utterance:
         from .rehearsal import callee_captions
+
+        setup_django()
 
         emulator.captions = callee_captions
     for kind, after in parse_fault_args(args.fault):

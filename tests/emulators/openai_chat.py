@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .faults import Fault, FaultBook, Recorder, parse_fault_args
-from .standalone import serve_forever
+from .standalone import serve_forever, setup_django
 
 ROLES = {"system", "developer", "user", "assistant", "tool"}
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -398,6 +398,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault", action="append", default=[], help="kind[:after_tokens], applied to each request")
     args = parser.parse_args(argv)
     from .rehearsal import scripted_reply
+
+    setup_django()
 
     emulator = OpenAIEmulator(api_key=args.api_key, responder=scripted_reply,
                               first_token_delay=args.first_token_delay, token_rate=args.token_rate)

@@ -18,6 +18,8 @@ import os
 import threading
 from typing import Any
 
+from .standalone import setup_django
+
 KEY = "emulator-key"
 
 
@@ -51,10 +53,7 @@ async def start_all(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
 
 def serve(args: argparse.Namespace) -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    django.setup()
+    setup_django()
 
     async def run() -> None:
         emulators = await start_all(args)
@@ -84,6 +83,10 @@ def rehearse(args: argparse.Namespace) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("seed_demo")
         call_command("rehearse", campaign=args.rehearse, calls=args.calls)
+        deepgram, openai, cartesia = emulators
+        print(f"Through the real SDKs: Deepgram {len(deepgram.connections)} live streams, "
+              f"OpenAI {openai.recorder.count('request')} chat completions, "
+              f"Cartesia {len(cartesia.contexts())} TTS contexts.", flush=True)
     finally:
         for emulator in emulators:
             asyncio.run_coroutine_threadsafe(emulator.stop(), loop).result(timeout=5)
