@@ -166,7 +166,7 @@ def main() -> None:
         )
         print(
             f"import took {seconds:.2f} s of wall time, {cpu_seconds:.2f} s of this process's CPU "
-            f"(the rest is the database server and waiting; load average now {os.getloadavg()[0]:.1f} "
+            f"(the rest: the database server, I/O and waiting for a CPU; load average now {os.getloadavg()[0]:.1f} "
             f"on {os.cpu_count()} CPUs)"
         )
         print(
