@@ -44,30 +44,31 @@ SYNONYMS = {
     PHONE: (
         "phone", "phone number", "phonenumber", "phone no", "mobile", "mobile phone", "mobile number", "mobile no",
         "cell", "cell phone", "cellphone", "cell number", "tel", "telephone", "telephone number", "tel no",
-        "number", "contact number", "direct phone", "direct dial", "work phone", "business phone", "msisdn",
+        "contact number", "direct phone", "direct dial", "work phone", "business phone", "msisdn",
     ),
     "first_name": ("first name", "firstname", "first", "given name", "forename", "fname"),
     "last_name": ("last name", "lastname", "last", "surname", "family name", "lname"),
-    FULL_NAME: ("full name", "fullname", "name", "contact name", "contact", "lead name", "person"),
+    FULL_NAME: ("full name", "fullname", "name", "contact name", "lead name", "person"),
     "company": (
         "company", "company name", "organization", "organisation", "org", "account", "account name", "business",
         "business name", "employer",
     ),
-    "email": ("email", "e mail", "email address", "e mail address", "mail", "work email"),
-    "timezone": ("timezone", "time zone", "tz", "zone", "iana timezone", "time zone name"),
-    "consent_source": ("consent", "consent source", "opt in", "opt in source", "optin", "permission", "consent_source"),
+    "email": ("email", "e mail", "email address", "e mail address", "work email"),
+    "timezone": ("timezone", "time zone", "tz", "iana timezone", "time zone name"),
+    "consent_source": ("consent", "consent source", "opt in", "opt in source", "optin", "permission"),
 }
 _SYNONYM_INDEX = {s: target for target, names in SYNONYMS.items() for s in names}
-# Words that make a header a candidate when no header is an exact synonym ("Primary Phone", "Work E-mail").
+# Words that make a header a candidate when no header is an exact synonym ("Primary Phone", "Work E-mail");
+# a phone candidate must also hold numbers ("Phone Type" and "Account Number" do not).
 _HEADER_WORDS = {
-    PHONE: ("phone", "mobile", "cell", "tel", "telephone"),
+    PHONE: ("phone", "mobile", "cell", "tel", "telephone", "number"),
     "first_name": ("first name", "firstname"),
     "last_name": ("last name", "lastname", "surname"),
     "company": ("company", "organization", "organisation"),
     "email": ("email", "e mail"),
     "timezone": ("timezone", "time zone"),
 }
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NON_ALNUM = re.compile(r"[\W_]+")
 _MAX_LENGTH = {
     name: Lead._meta.get_field(name).max_length
     for name in ("first_name", "last_name", "company", "email", "consent_source")

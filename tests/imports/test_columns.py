@@ -94,3 +94,15 @@ def test_headers_that_contain_a_fields_word_are_recognised_when_no_header_is_exa
         "Work E-mail": "email",
         "Account": "company",
     }
+
+
+def test_ambiguous_headers_are_not_taken_for_lead_fields_without_evidence():
+    headers = ["Account Number", "Zone", "Mail", "Number"]
+    sample = [["A-1001", "North", "12 High St", "(201) 555-0101"]]
+
+    assert detect_mapping(headers, sample) == {
+        "Account Number": "attribute",
+        "Zone": "attribute",  # a sales territory, not a timezone
+        "Mail": "attribute",  # a postal address, not an email
+        "Number": "phone",  # it holds phone numbers
+    }
