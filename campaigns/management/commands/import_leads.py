@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from campaigns import imports
 from campaigns.csv_reading import UnreadableFile
-from campaigns.models import Campaign
+from campaigns.models import Campaign, LeadImport
 
 
 class Command(BaseCommand):
@@ -34,6 +34,9 @@ class Command(BaseCommand):
             sys.stderr.write(f"{path}: {reason}\n")
             sys.exit(2)
         lead_import = imports.run_import(lead_import.pk)
+        if lead_import.status == LeadImport.Status.FAILED:
+            sys.stderr.write(f"{path}: {' '.join(lead_import.failure.split())}\n")
+            sys.exit(2)
         result = imports.report(lead_import)
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
