@@ -70,3 +70,10 @@ def test_quoted_newlines_stay_in_the_cell_and_later_lines_are_reported_where_the
         (8, "duplicate of line 2 in this file"),
     ]
     assert CampaignLead.objects.count() == 2
+
+
+def test_bytes_windows_1252_leaves_undefined_fall_back_to_latin_1(import_csv):
+    result = import_csv(b"Phone,Company\n2015550132,Caf\xe9 \x81 Ltd\n")
+
+    assert result.encoding == "latin-1"
+    assert Lead.objects.get().company == "Café \x81 Ltd"
