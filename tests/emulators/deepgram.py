@@ -156,6 +156,8 @@ class DeepgramEmulator:
                 "headers": dict(ws.request.headers.raw_items())}
         conn = ListenConnection(self, ws, query, self.faults.take("stream", info))
         conn.tags = info["tags"]
+        if conn.fault is not None and conn.fault.kind == "never_answer":
+            self.recorder.record("fault", kind="never_answer", request_id=conn.request_id, tags=conn.tags)
         self.connections.append(conn)
         self.recorder.record("connected", index=len(self.connections) - 1, query=query)
         followers = []
@@ -274,11 +276,12 @@ class ListenConnection:
             self.audio_bytes += FRAME
             if self.fault and self.audio_bytes >= self.fault.after * FRAME:
                 if self.fault.kind == "close_mid_stream":
-                    self.emulator.recorder.record("fault", kind="close_mid_stream", request_id=self.request_id)
+                    self.emulator.recorder.record("fault", kind="close_mid_stream", request_id=self.request_id,
+                                                  tags=self.tags)
                     self.ws.transport.abort()
                     return True
                 if self.fault.kind == "malformed":
-                    self.emulator.recorder.record("fault", kind="malformed", request_id=self.request_id)
+                    self.emulator.recorder.record("fault", kind="malformed", request_id=self.request_id, tags=self.tags)
                     await self.ws.send('{"type": "Results", "channel_index": [0, 1], "channel": {"altern')
                     self.fault = None
             self._on_frame(frame)
