@@ -52,3 +52,21 @@ async def test_every_reply_of_the_call_shares_one_warm_socket(tts, cartesia):
 
     assert cartesia.recorder.count("connected") == 1
     assert len(cartesia.contexts()) == 2
+
+
+async def test_a_socket_left_idle_is_closed_and_the_next_reply_reopens_it(tts, cartesia):
+    tts.idle_close_after = 0.05
+    await speak_reply(tts, "First reply.")
+    await cartesia.recorder.wait_for("disconnected")
+
+    chunks = await speak_reply(tts, "Second reply.")
+
+    assert b"".join(c.audio for c in chunks) == spoken(2, 0.3)
+    assert cartesia.recorder.count("connected") == 2
+
+
+async def test_closing_the_call_closes_its_socket(tts, cartesia):
+    await speak_reply(tts, "Goodbye.")
+    await tts.close()
+
+    await cartesia.recorder.wait_for("disconnected")

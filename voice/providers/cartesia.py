@@ -38,6 +38,7 @@ class CartesiaTTS:
 
     connect_timeout = 3.0
     first_byte_timeout = 2.0  # pushed text with no audio back for this long means the vendor stopped
+    idle_close_after = 60.0  # no reply for this long: close the socket (the next reply reopens it)
 
     def __init__(self, *, api_key: str, model: str, base_url: str = "", label: str = "") -> None:
         self.api_key = api_key
@@ -105,6 +106,7 @@ class _Socket:
         self._connection: Any = None
         self._opening: asyncio.Task[None] = asyncio.ensure_future(self._open())
         self._reader: asyncio.Task[None] | None = None
+        self._idle: asyncio.TimerHandle | None = None
 
     async def ready(self) -> None:
         await asyncio.shield(self._opening)
@@ -121,7 +123,18 @@ class _Socket:
     def reply(self, tts: CartesiaTTS, voice: str) -> CartesiaReply:
         reply = CartesiaReply(self, f"{tts.label}-{uuid.uuid4().hex[:12]}", voice)
         self.replies[reply.context_id] = reply
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
         return reply
+
+    def release(self, context_id: str) -> None:
+        """A reply is over; a socket left idle this long is closed (a safety net if the call never says bye)."""
+        self.replies.pop(context_id, None)
+        if not self.replies and not self.dead and self._idle is None:
+            self._idle = asyncio.get_running_loop().call_later(
+                self.tts.idle_close_after, lambda: asyncio.ensure_future(self.close())
+            )
 
     async def send(self, event: dict[str, Any]) -> None:
         if self.dead:
@@ -163,6 +176,8 @@ class _Socket:
     async def close(self) -> None:
         self.dead = True
         self.replies.clear()
+        if self._idle is not None:
+            self._idle.cancel()
         if not self._opening.done():
             self._opening.cancel()
         if self._reader is not None:
@@ -206,7 +221,7 @@ class CartesiaReply:
                 else:
                     item = await asyncio.wait_for(self._queue.get(), None if wait is None else max(0.001, wait))
             except TimeoutError as exc:
-                self.socket.replies.pop(self.context_id, None)
+                self.socket.release(self.context_id)
                 raise ProviderError(f"Cartesia: no audio within {timeout:g} s of the text") from exc
             if item is _PUSHED:
                 continue
@@ -221,7 +236,7 @@ class CartesiaReply:
         if self.cancelled:
             return
         self.cancelled = True
-        self.socket.replies.pop(self.context_id, None)
+        self.socket.release(self.context_id)
         self._queue.put_nowait(None)
         if not self.socket.dead:
             with contextlib.suppress(ProviderError):
@@ -260,13 +275,13 @@ class CartesiaReply:
         elif event.type == "done":
             if self._words:
                 self._queue.put_nowait(AudioChunk(audio=b"", words=tuple(self._words)))
-            self.socket.replies.pop(self.context_id, None)
+            self.socket.release(self.context_id)
             self._queue.put_nowait(None)
         elif event.type == "error":
             self.fail(ProviderError(f"Cartesia error: {event.title or ''} {event.message or ''}".strip()))
 
     def fail(self, error: ProviderError) -> None:
-        self.socket.replies.pop(self.context_id, None)
+        self.socket.release(self.context_id)
         self._queue.put_nowait(error)
 
 
