@@ -36,3 +36,20 @@ def eager_celery():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = previous
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test restores the migrations' rows (role groups, content types) when it starts.
+
+    Django flushes after a transactional test and re-creates content types through post_migrate unless the test
+    used serialized rollback; a serialized test that then follows a plain one fails on duplicate content types.
+    Making all of them serialized keeps any order of the suite working.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", None)
+        if fixtures is None:
+            continue
+        transactional = "transactional_db" in fixtures or bool(marker and marker.kwargs.get("transaction"))
+        if transactional and "django_db_serialized_rollback" not in fixtures:
+            fixtures.append("django_db_serialized_rollback")
