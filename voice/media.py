@@ -6,6 +6,7 @@ few per call) and skipped. Everything about the conversation lives in `voice.ses
 """
 from __future__ import annotations
 
+import gc
 import logging
 
 from asgiref.sync import sync_to_async
@@ -53,7 +54,23 @@ async def _refuse(send, why: str, path: str) -> None:
     await send({"type": "websocket.close", "code": POLICY_VIOLATION})
 
 
+_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Keep the cyclic GC off the 20 ms pacing path. Everything loaded before the first call (Django, apps)
+    is frozen out of the collector's sight, and a larger young generation lets per-frame garbage die young
+    instead of being promoted: full collections (30-50 ms of CPU each at 100 calls here) become rare."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(10_000, 20, 10)
+
+
 async def media_app(scope, receive, send) -> None:
+    _freeze_startup_objects()
     message = await receive()
     if message["type"] != "websocket.connect":
         return

@@ -98,6 +98,18 @@ PERSONAS: dict[str, Persona] = {
         Persona("silent", (), linger_s=60.0),
         # Personas for tests and the benchmark.
         Persona(
+            "bench",
+            (
+                Line("Hello?", "at_start"),
+                Line("Sure, go ahead."),
+                Line("Sorry, quick question first.", "over_agent", after_ms=1200),
+                Line("About twelve people."),
+                Line("Mostly spreadsheets and cold email."),
+                Line("The first one works for me."),
+                Line("Yes, that works."),
+            ),
+        ),
+        Persona(
             "cougher",
             (
                 Line("Hello?", "at_start"),
