@@ -171,7 +171,7 @@ class _Socket:
 
     async def _abort(self) -> None:
         with contextlib.suppress(Exception):
-            await self._connection.close()
+            await asyncio.wait_for(self._connection.close(), timeout=1.0)
 
     async def close(self) -> None:
         self.dead = True
@@ -184,7 +184,7 @@ class _Socket:
             self._reader.cancel()
         if self._connection is not None:
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await self._connection.close()
+                await asyncio.wait_for(self._connection.close(), timeout=1.0)  # never hold up a hang-up
 
 
 class CartesiaReply:

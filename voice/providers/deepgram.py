@@ -215,7 +215,7 @@ class DeepgramStream:
         self._reconnects_left -= 1
         self.reconnects += 1
         with contextlib.suppress(Exception):
-            await self._exit.aclose()
+            await asyncio.wait_for(self._exit.aclose(), timeout=1.0)
         try:
             await self._connect()
             self._base = position = self._buffer_start
@@ -305,7 +305,7 @@ class DeepgramStream:
             if task is not current and not task.done():
                 task.cancel()
         with contextlib.suppress(Exception, asyncio.CancelledError):
-            await self._exit.aclose()
+            await asyncio.wait_for(self._exit.aclose(), timeout=1.0)  # a silent vendor must not hold the hang-up
 
 
 def _describe(exc: BaseException) -> str:
