@@ -154,7 +154,7 @@ class DeepgramStream:
         if self._closing:
             return
         self._closing = True
-        if self._failed is None and self._connected.is_set():
+        if self._failed is None and self._connected.is_set() and self._tasks:
             with contextlib.suppress(ConnectionClosed, OSError):
                 await self._socket.send_close_stream()
                 with contextlib.suppress(TimeoutError):
