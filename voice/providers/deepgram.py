@@ -164,10 +164,8 @@ class DeepgramStream:
 
     # --- internals ----------------------------------------------------------------------------
     async def _control(self, method: str) -> None:
-        if self._failed is not None:
-            raise self._failed
-        if self._closing or not self._connected.is_set():
-            return
+        if self._failed is not None or self._closing or not self._connected.is_set():
+            return  # like send(): a failure is raised once, from events()
         with contextlib.suppress(ConnectionClosed, OSError):
             await getattr(self._socket, method)()
             self._last_sent = time.monotonic()
