@@ -16,7 +16,12 @@ _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Hashable, ob
 
 
 def client_for_loop(key: Hashable, build: Callable[[], T]) -> T:
-    """The client for `key` on the running loop, built on first use."""
+    """The client for `key` on the running loop, built on first use.
+
+    Clients of loops that have closed (one per `async_to_sync` call, say) are dropped: their pooled
+    connections hold the loop, so the weak key alone would never let go of them."""
+    for loop in [loop for loop in list(_by_loop) if loop.is_closed()]:
+        _by_loop.pop(loop, None)
     clients = _by_loop.setdefault(asyncio.get_running_loop(), {})
     if key not in clients:
         clients[key] = build()
