@@ -135,6 +135,16 @@ SIM_TELEPHONY_HOLD_SECONDS = env.float("SIM_TELEPHONY_HOLD_SECONDS", default=2.0
 VOICE_STT = env("VOICE_STT", default="rehearsal")
 VOICE_LLM = env("VOICE_LLM", default="rehearsal")
 VOICE_TTS = env("VOICE_TTS", default="rehearsal")
+# Turn-taking (voice/turns.py::TurnSettings): barge-in threshold, false-interruption resume, silence handling.
+VOICE_BARGE_IN_MS = env.int("VOICE_BARGE_IN_MS", default=200)
+VOICE_FALSE_INTERRUPTION_S = env.float("VOICE_FALSE_INTERRUPTION_S", default=2.0)
+VOICE_END_OF_TURN_SILENCE_MS = env.int("VOICE_END_OF_TURN_SILENCE_MS", default=100)
+VOICE_REPROMPT_S = env.float("VOICE_REPROMPT_S", default=7.0)
+VOICE_SILENCE_HANGUP_S = env.float("VOICE_SILENCE_HANGUP_S", default=16.0)
+# Vendor latencies the rehearsal providers emulate, in ms (voice/sim/latency.py).
+REHEARSAL_STT_FINAL_MS = env.int("REHEARSAL_STT_FINAL_MS", default=150)
+REHEARSAL_LLM_FIRST_TOKEN_MS = env.int("REHEARSAL_LLM_FIRST_TOKEN_MS", default=300)
+REHEARSAL_TTS_FIRST_BYTE_MS = env.int("REHEARSAL_TTS_FIRST_BYTE_MS", default=90)
 DEEPGRAM_API_KEY = env("DEEPGRAM_API_KEY", default="")
 DEEPGRAM_BASE_URL = env("DEEPGRAM_BASE_URL", default="")
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
