@@ -180,6 +180,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
             rows = asyncio.run(run_all_vendors(args.vendors.split(","), decisions))
     finally:
+        if connection.vendor == "postgresql":  # the voice server's threads left their sessions open
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
         connection.creation.destroy_test_db(real_name, verbosity=0)
 
     for row in rows:
