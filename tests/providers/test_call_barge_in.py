@@ -47,6 +47,7 @@ async def test_barge_in_cancels_the_llm_and_tts_streams_and_the_reply_answers_it
     live = await sync_to_async(dialed_call)(persona=interrupter)
 
     log = await converse(live, interrupter)
+
     pitch_stream = next(c for c in openai_server.recorder.of("client_closed") if c["of"] > 30)
     assert pitch_stream["sent"] < pitch_stream["of"]  # the model was still talking: its HTTP stream was closed
     pitch_context = next(cid for cid, requests in cartesia.contexts().items()
@@ -59,7 +60,7 @@ async def test_barge_in_cancels_the_llm_and_tts_streams_and_the_reply_answers_it
     answer = next(b for b in openai_server.requests() if b["messages"][-1]["content"] == "Wait, who is this?")
     heard = answer["messages"][-2]
     assert heard["role"] == "assistant" and heard["content"] and heard["content"] != PITCH
-    assert PITCH.startswith(heard["content"].rstrip("…. "))
+    assert PITCH.startswith(heard["content"])  # what the caller heard, no more
 
     call = await sync_to_async(live.refresh)()
     turns = [(t.speaker, t.text, t.interrupted) async for t in call.turns.order_by("index")]
