@@ -78,3 +78,29 @@ def test_the_first_not_interested_gets_the_objection_reply_the_second_ends_the_c
     history += [{"role": "user", "content": "Not interested."}, {"role": "assistant", "content": text}]
     _, calls = _run([*history, {"role": "user", "content": "No, not interested."}])
     assert calls[0].name == "end_call" and calls[0].arguments["outcome"] == "not_interested"
+
+
+def test_an_unclear_answer_to_a_proposal_is_asked_again_not_booked():
+    slots = [{"rep_id": 3, "start": "2026-03-03T14:00:00+00:00", "label": "Tuesday, March 3 at 9 AM"}]
+    history = [
+        {"role": "system", "content": "x"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "check_availability", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": json.dumps({"slots": slots})},
+        {"role": "assistant", "content": "I can do Tuesday, March 3 at 9 AM, your time. Does that work?"},
+    ]  # fmt: skip
+    text, calls = _run([*history, {"role": "user", "content": "Hmm, just email."}])
+    assert text.startswith("Sorry, which works better") and not calls
+
+
+def test_after_answering_a_question_it_asks_its_own_again():
+    history = [
+        {"role": "system", "content": "x"},
+        {"role": "assistant", "content": "Great, thanks. How big is your team?"},
+        {"role": "user", "content": "How much does it cost?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "search_knowledge_base", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": json.dumps({"answers": ["It costs 99 dollars."]})},
+    ]  # fmt: skip
+    text, _ = _run(history)
+    assert text == "It costs 99 dollars. So, how big is your team?"

@@ -25,6 +25,7 @@ NOT_INTERESTED = ("not interested", "no thanks", "no thank you")
 CLOSING = ("bye", "goodbye", "think about it", "not now", "not right now")
 NEGATIVE_CHOICE = ("neither", "none of", "no ", "not ", "bye")
 QUESTION_WORDS = ("how", "what", "do ", "does", "is ", "are ", "can", "which", "where", "when", "why")
+ACCEPT = ("yes", "works", "sure", "okay", "ok ", "fine", "good", "first", "sounds", "perfect", "great", "that one")
 ORDINALS = {"second": 1, "latter": 1, "two": 1, "2": 1, "third": 2, "three": 2}
 _ids = itertools.count(1)
 
@@ -130,7 +131,7 @@ class ScriptedAgent:
         if name == "search_knowledge_base":
             answers = data.get("answers") or []
             answer = answers[0] if answers else "I don't have that detail, but the rep can cover it."
-            return f"{answer} {self._next_step(said)}", []
+            return f"{answer} {self._unanswered(said) or self._next_step(said)}", []
         if name == "transfer_to_rep":
             if data.get("transferring"):
                 return f"Sure, connecting you with {data.get('rep')} now.", []
@@ -142,6 +143,14 @@ class ScriptedAgent:
         if pending:
             return pending
         return "Shall I find a time with one of our reps?"
+
+    def _unanswered(self, said: list[str]) -> str:
+        """The question the caller answered with a question of their own: asked again after the answer."""
+        last = next((s for s in reversed(said) if s), "")
+        for q in self.script.get("qualification_questions") or ():
+            if q["question"] in last:
+                return "So, " + q["question"][0].lower() + q["question"][1:]
+        return ""
 
     def _next_question(self, said: list[str]) -> str:
         for q in self.script.get("qualification_questions") or ():
@@ -162,7 +171,7 @@ class ScriptedAgent:
         low = text.lower()
         first = self.lead.get("first_name") or "there"
         if _has(low, OPT_OUT):
-            return "", [("record_opt_out", {"reason": text})]
+            return "Of course.", [("record_opt_out", {"reason": text})]
         if _has(low, HUMAN):
             return "Sure, one moment.", [("transfer_to_rep", {"reason": text})]
         if _has(low, WHO):
@@ -178,11 +187,20 @@ class ScriptedAgent:
                     "No problem. A rep will follow up by email. Thanks for your time, goodbye!",
                     [("end_call", {"outcome": "conversation", "reason": "declined the slots"})],
                 )
-            index = next((i for word, i in ORDINALS.items() if re.search(rf"\b{word}\b", low)), 0)
+            index = next((i for word, i in ORDINALS.items() if re.search(rf"\b{word}\b", low)), None)
             for i, slot in enumerate(offered):
-                day = slot["label"].split(",")[0].lower()
-                if day in low and i < len(offered):
+                if slot["label"].split(",")[0].lower() in low and len({s["label"][:3] for s in offered}) > 1:
                     index = i
+            if index is None and _has(low, ACCEPT):
+                index = 0
+            if index is None:
+                if any("Which works better" in s or "Does that work" in s for s in said[-1:]):
+                    labels = " or ".join(s["label"] for s in offered[:2])
+                    return f"Sorry, which works better for you: {labels}?", []
+                return (
+                    "No problem. A rep will follow up by email. Thanks for your time, goodbye!",
+                    [("end_call", {"outcome": "conversation", "reason": "no slot chosen"})],
+                )
             slot = offered[min(index, len(offered) - 1)]
             return "Perfect, let me book that.", [("book_meeting", {"rep_id": slot["rep_id"], "start": slot["start"]})]
         notes = self.script.get("objection_notes") or {}

@@ -91,7 +91,7 @@ PERSONAS: dict[str, Persona] = {
                 Line("Sure."),
                 Line("How much does it cost?"),
                 Line("Maybe five people."),
-                Line("Just email."),
+                Line("Just email, mostly."),
                 Line("I will think about it. Bye."),
             ),
         ),
