@@ -776,7 +776,7 @@ class CallSession:
                 await self._barge_in(resume=False)
             audio = await self._apology_audio()
             self.gen += 1
-            r = Reply(gen=self.gen, kind="apology", segments=[APOLOGY])
+            r = Reply(gen=self.gen, kind="apology", segments=[APOLOGY], end_outcome="failed")
             r.confirmed.set()
             self.current = r
             self.replies[r.gen] = r
@@ -789,6 +789,8 @@ class CallSession:
             self._playout.append(f"end:{r.gen}")
             self._wake.set()
             await asyncio.wait_for(self.done.wait(), timeout=len(audio) / 8000 + self.turn.mark_timeout_s + 1)
+        except TimeoutError:
+            log.info("call %s: the apology was not confirmed played; hanging up anyway", self.call_id)
         except Exception:
             log.exception("call %s: apology failed", self.call_id)
         finally:
