@@ -7,6 +7,9 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
+from campaigns.demo import SCRIPT
+from campaigns.models import Script
+from campaigns.scripts import save_new_version
 from crm.models import Call
 from tests import factories
 from tests.emulators.faults import STREAM_FAULTS
@@ -34,7 +37,8 @@ async def new_calls(n: int) -> list[LiveCall]:
 async def assert_outcomes(healthy: LiveCall, faulty: dict[str, LiveCall], vendor: str,
                           expected: str = Call.Outcome.OPT_OUT) -> None:
     call = await sync_to_async(healthy.refresh)()
-    assert call.outcome == expected, f"the healthy call ended {call.outcome!r}: {call.error}"
+    said = [(t.speaker, t.text) async for t in call.turns.order_by("index")]
+    assert call.outcome == expected, f"the healthy call ended {call.outcome!r}: {call.error} {said}"
     for kind, live in faulty.items():
         call = await sync_to_async(live.refresh)()
         agent_said = [t.text async for t in call.turns.filter(speaker="agent").order_by("index")]
@@ -97,6 +101,9 @@ async def test_each_cartesia_fault_ends_its_call_while_another_carries_on(vendor
 
 
 def booking_campaign():
-    campaign = factories.campaign()
+    """The demo's script (qualification questions the books_meeting caller answers) and a rep to book with."""
+    script = Script.objects.create(name="Demo script", slug=f"demo-script-{Script.objects.count()}")
+    save_new_version(script, publish=True, **SCRIPT)
+    campaign = factories.campaign(script=script)
     campaign.reps.add(factories.rep())
     return campaign
