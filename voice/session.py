@@ -212,6 +212,8 @@ class CallSession:
 
     # --- inbound: the per-frame path -----------------------------------------------------------------------
     async def on_audio(self, frame: bytes) -> None:
+        if self.closed:
+            return
         self.frames_in += 1
         self.caller_track.append(frame)
         if self.stt_stream is not None:
@@ -271,7 +273,12 @@ class CallSession:
         if event == "amd":
             self._on_amd(str(data.get("answered_by", "")))
         elif event == "hangup":
-            asyncio.ensure_future(self.close(caller_hung_up=True))
+            asyncio.ensure_future(self._line_dropped())
+
+    async def _line_dropped(self) -> None:
+        """The provider says the call is over: finish now, whatever the media stream still does."""
+        await self.close(caller_hung_up=True)
+        await self._quietly(self.transport.close())
 
     def _on_amd(self, answered_by: str) -> None:
         if self.mode == "voicemail" or not any(answered_by.startswith(m) for m in MACHINE) or self.ending:
