@@ -216,6 +216,9 @@ def main() -> None:
     from config.celery import app
 
     app.conf.task_always_eager = True  # finalize_call inline: the benchmark measures the voice process
+    from django.conf import settings
+
+    settings.REHEARSAL_TTS_ENGINE = "synth"  # emulated TTS timing exactly, no espeak-ng processes
     if args.capacity:
         for n in [int(x) for x in args.capacity.split(",")]:
             out = run(n, args.stagger, args.persona)

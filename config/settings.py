@@ -145,6 +145,8 @@ VOICE_SILENCE_HANGUP_S = env.float("VOICE_SILENCE_HANGUP_S", default=16.0)
 REHEARSAL_STT_FINAL_MS = env.int("REHEARSAL_STT_FINAL_MS", default=150)
 REHEARSAL_LLM_FIRST_TOKEN_MS = env.int("REHEARSAL_LLM_FIRST_TOKEN_MS", default=300)
 REHEARSAL_TTS_FIRST_BYTE_MS = env.int("REHEARSAL_TTS_FIRST_BYTE_MS", default=90)
+# Rehearsal agent voice: "auto" (espeak-ng when installed, else speech-shaped audio), "espeak" or "synth".
+REHEARSAL_TTS_ENGINE = env("REHEARSAL_TTS_ENGINE", default="auto")
 DEEPGRAM_API_KEY = env("DEEPGRAM_API_KEY", default="")
 DEEPGRAM_BASE_URL = env("DEEPGRAM_BASE_URL", default="")
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")

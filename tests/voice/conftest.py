@@ -11,6 +11,7 @@ def voice_settings(settings):
     settings.VOICE_GREETING_WAIT_MS = 800
     settings.TELEPHONY = "sim"
     settings.VOICE_STT = settings.VOICE_LLM = settings.VOICE_TTS = "rehearsal"
+    settings.REHEARSAL_TTS_ENGINE = "synth"  # the same agent voice whether or not espeak-ng is installed
     yield settings
 
 
