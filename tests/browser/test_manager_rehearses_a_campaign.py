@@ -8,6 +8,9 @@ import pytest
 from django.db import connection, connections
 
 from campaigns import stats
+from campaigns.demo import SCRIPT as DEMO_SCRIPT
+from campaigns.models import Script
+from campaigns.scripts import save_new_version
 from crm.roles import MANAGERS
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
@@ -53,7 +56,9 @@ def test_a_manager_starts_a_rehearsal_campaign_and_sees_the_funnel_fill(page, ma
     make_user("morgan", MANAGERS, first_name="Morgan", last_name="Manager")
     zone = _daytime_zone()
     rep = factories.rep("riley", timezone=zone, weekdays=range(7))
-    campaign = factories.campaign("rehearsal", name="Dental clinics (rehearsal)", max_concurrency=4)
+    script = Script.objects.create(name="Demo outreach", slug="demo-outreach")
+    save_new_version(script, publish=True, **DEMO_SCRIPT)  # the script the callee personas are written for
+    campaign = factories.campaign("rehearsal", name="Dental clinics (rehearsal)", script=script, max_concurrency=4)
     campaign.reps.add(rep)
     for i, persona in enumerate(PERSONAS):
         phone = f"+1201555{7000 + i:04d}"
