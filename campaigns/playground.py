@@ -16,7 +16,7 @@ from crm.models import Rep
 from voice.providers.base import CallContext, TextDelta, ToolCall
 
 from .models import ScriptVersion
-from .scripts import VERSION_FIELDS
+from .scripts import script_fields
 
 PLAYGROUND_LEAD = {
     "first_name": "Jamie",
@@ -37,7 +37,7 @@ def context_for(version: ScriptVersion) -> CallContext:
     return CallContext(
         call_id=0,
         lead=dict(PLAYGROUND_LEAD),
-        script={name: getattr(version, name) for name in VERSION_FIELDS} | {"id": version.pk, "number": version.number},
+        script=script_fields(version),
         campaign={"id": None, "slug": "playground", "name": "Playground", "max_call_seconds": 600},
     )
 

@@ -16,6 +16,13 @@ VERSION_FIELDS = (
 )
 
 
+def script_fields(version: ScriptVersion | None) -> dict:
+    """A version's content as the plain dict providers and the playground read (empty for no version)."""
+    if version is None:
+        return {}
+    return {name: getattr(version, name) for name in VERSION_FIELDS} | {"id": version.pk, "number": version.number}
+
+
 @transaction.atomic
 def save_new_version(script: Script, user=None, publish: bool = False, **fields) -> ScriptVersion:
     """Append version N+1 of `script` (locked against concurrent editors); optionally publish it."""

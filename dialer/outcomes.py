@@ -79,10 +79,21 @@ def finalize_call(call_id: int, now: dt.datetime | None = None, *, force: bool =
             return False
         _move_lead_on(call, outcome, now)
         campaign_id = call.campaign_id
+        if call.media_started_at:
+            transaction.on_commit(lambda: _queue_summary(call_id))
     from .controls import complete_if_done
 
     complete_if_done(campaign_id)
     return True
+
+
+def _queue_summary(call_id: int) -> None:
+    from .tasks import summarize_call
+
+    try:
+        summarize_call.delay(call_id)
+    except Exception:  # the summary is a nicety: never let it undo or block the outcome
+        log.exception("call %s: could not queue the post-call summary", call_id)
 
 
 def _move_lead_on(call: Call, outcome: str, now: dt.datetime) -> None:

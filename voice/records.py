@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from campaigns.scripts import VERSION_FIELDS
+from campaigns.scripts import script_fields
 from crm.models import Call, Turn
 from voice.providers.base import CallContext
 
@@ -40,9 +40,7 @@ def load_live_call(call_id: int) -> CallInfo | None:
     if call is None or not call.is_active or call.media_ended_at or call.finalized_at:
         return None
     version = call.script_version or call.campaign.active_script_version
-    script = {name: getattr(version, name) for name in VERSION_FIELDS} if version else {}
-    if version:
-        script |= {"id": version.pk, "number": version.number}
+    script = script_fields(version)
     lead = call.lead
     context = CallContext(
         call_id=call.pk,
