@@ -20,13 +20,13 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request
 
 from .faults import Fault, FaultBook, Recorder, parse_fault_args
 from .mulaw import SAMPLE_RATE, speech
-from .standalone import serve_forever
+from .standalone import WebSocketEmulator, serve_forever
 
 ENCODINGS = {"pcm_f32le": 4, "pcm_s16le": 2, "pcm_mulaw": 1, "pcm_alaw": 1}
 SAMPLE_RATES = {8000, 16000, 22050, 24000, 44100, 48000}
@@ -61,7 +61,7 @@ def request_errors(message: dict[str, Any]) -> list[str]:
     return errors
 
 
-class CartesiaEmulator:
+class CartesiaEmulator(WebSocketEmulator):
     def __init__(
         self,
         *,
@@ -78,31 +78,7 @@ class CartesiaEmulator:
         self.chunk_seconds = chunk_seconds
         self.recorder = Recorder()
         self.faults = FaultBook()
-        self._server: Any = None
 
-    async def start(self, port: int = 0) -> CartesiaEmulator:
-        self._server = await serve(self._handle, "127.0.0.1", port, process_request=self._check_request)
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def __aenter__(self) -> CartesiaEmulator:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._server.sockets[0].getsockname()[1]
-
-    @property
-    def url(self) -> str:
-        """What `CARTESIA_BASE_URL` should be set to."""
-        return f"http://127.0.0.1:{self.port}"
 
     def contexts(self) -> dict[str, list[dict[str, Any]]]:
         """Every context seen, with the generation requests it received, in order."""

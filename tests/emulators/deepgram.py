@@ -26,13 +26,13 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request
 
 from .faults import Fault, FaultBook, Recorder, parse_fault_args
 from .mulaw import DECODE, FRAME, SAMPLE_RATE
-from .standalone import serve_forever, setup_django
+from .standalone import WebSocketEmulator, serve_forever, setup_django
 
 MODELS = {"nova-3", "nova-3-general", "nova-3-medical", "nova-2", "nova-2-general", "nova-2-phonecall", "nova",
           "enhanced", "base"}
@@ -67,7 +67,7 @@ def query_errors(query: dict[str, str]) -> list[str]:
     return errors
 
 
-class DeepgramEmulator:
+class DeepgramEmulator(WebSocketEmulator):
     """A scriptable Deepgram live server. `utterances` are consumed in order as the caller finishes speaking."""
 
     def __init__(
@@ -95,32 +95,7 @@ class DeepgramEmulator:
         self.recorder = Recorder()
         self.faults = FaultBook()
         self.connections: list[ListenConnection] = []
-        self._server: Any = None
 
-    # --- lifecycle --------------------------------------------------------------------------
-    async def start(self, port: int = 0) -> DeepgramEmulator:
-        self._server = await serve(self._handle, "127.0.0.1", port, process_request=self._check_request)
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def __aenter__(self) -> DeepgramEmulator:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._server.sockets[0].getsockname()[1]
-
-    @property
-    def url(self) -> str:
-        """What `DEEPGRAM_BASE_URL` should be set to."""
-        return f"http://127.0.0.1:{self.port}"
 
     def next_utterance(self, consume: bool) -> str:
         if not self.utterances:

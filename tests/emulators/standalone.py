@@ -19,3 +19,38 @@ def setup_django() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
+
+
+class WebSocketEmulator:
+    """Lifecycle shared by the WebSocket vendor emulators: serve on 127.0.0.1, report the port and base URL.
+
+    Subclasses define `_handle(connection)` and `_check_request(connection, request)` (the handshake check).
+    """
+
+    _server: Any = None
+
+    async def start(self, port: int = 0):
+        from websockets.asyncio.server import serve
+
+        self._server = await serve(self._handle, "127.0.0.1", port, process_request=self._check_request)
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def __aenter__(self):
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        return self._server.sockets[0].getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        """What the adapter's base-URL setting should be set to (http; the SDKs derive the ws URL)."""
+        return f"http://127.0.0.1:{self.port}"
