@@ -21,15 +21,16 @@ $(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
 
 demo: $(RUNTIME)
 	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py rehearse --campaign demo --calls 20
-	@echo "Browse the results: make serve, then open http://127.0.0.1:8000/ (manager / parley-demo)."
 
 test: $(DEV)
 	$(BIN)/python -m pytest
 
 serve: $(RUNTIME)
 	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/python -m uvicorn config.asgi:application --host 127.0.0.1 --port 8000
 
 worker: $(RUNTIME)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -25,6 +26,10 @@ class Command(BaseCommand):
             target = Campaign.objects.get(slug=campaign)
         except Campaign.DoesNotExist:
             raise CommandError(f"No campaign with slug {campaign!r}; `manage.py seed_demo` creates 'demo'.") from None
+        if options["verbosity"] < 2:
+            # Per-request and per-task lines drown the report; -v 2 brings them back.
+            for name in ("httpx", "celery.app.trace", "uvicorn.access", "uvicorn.error"):
+                logging.getLogger(name).setLevel(logging.WARNING)
         report = rehearse(target, calls, timeout=timeout)
         self.stdout.write(_dumps(report.as_json()) if json else table(report))
 
