@@ -18,6 +18,7 @@ from campaigns.models import Campaign
 from crm.models import Call, Meeting, Turn
 from voice import metrics
 from voice.loopback import LoopbackServer
+from voice.providers.factory import check_provider_settings
 
 
 @dataclass
@@ -54,6 +55,9 @@ def rehearse(campaign: Campaign, calls: int, timeout: float = 900.0, poll: float
     from dialer.claims import claim_due_leads
     from dialer.controls import start_campaign
 
+    # The loopback server runs without lifespan, so the ASGI start-up check never runs there: a vendor chosen
+    # without its key must fail here, naming the variable, before anything is dialed.
+    check_provider_settings()
     was_eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     started = time.monotonic()

@@ -21,7 +21,7 @@ from asgiref.sync import sync_to_async
 
 from voice import live, metrics, records
 from voice.audio import FRAME_BYTES, SILENCE_BYTE, TrackRecorder, stereo_wav
-from voice.providers.base import CallContext, TextDelta, ToolCall, Transcript, UtteranceEnd
+from voice.providers.base import AudioChunk, CallContext, TextDelta, ToolCall, Transcript, UtteranceEnd
 from voice.providers.factory import build_providers
 from voice.sim import speech
 from voice.tools import TOOL_SCHEMAS, ToolContext, run_tool
@@ -36,13 +36,15 @@ from voice.turns import (
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong on our side. We will call you back. Goodbye."
+APOLOGY = "Sorry, we're having a technical problem. We'll call you back. Goodbye."
 REPROMPT = "Sorry, are you still there?"
 SILENCE_GOODBYE = "It seems this is not a good time. I will let you go. Goodbye!"
 TIME_UP = "I'm sorry, we are out of time for today. A rep will follow up with you. Goodbye!"
 MACHINE = ("machine", "fax")
 INTERRUPTIBLE = frozenset({"opening", "llm", "resume", "canned"})  # not goodbyes, voicemail messages, apologies
 FRAME_S = 0.020
+APOLOGY_TTS_WAIT_S = 1.0  # the call's TTS must start the apology this soon (and keep going), or the local voice does
+APOLOGY_MARK_GRACE_S = 0.5  # after the apology's last frame: a caller side that never echoes marks waits this long
 
 
 class Transport(Protocol):
@@ -94,6 +96,28 @@ class Reply:
 
     def heard_text(self) -> str:
         return " ".join(self.segments[: self.heard])
+
+
+class _ApologyAudio:
+    """The apology as a TTS stream for `_pump`: a first chunk, then the vendor's rest; a stall or error mid-way
+    ends it there (what was queued still plays) instead of failing the hang-up."""
+
+    def __init__(self, call_id: int, first: AudioChunk, rest=None) -> None:
+        self.call_id, self.first, self.rest = call_id, first, rest
+
+    async def audio(self):
+        yield self.first
+        if self.rest is None or self.first.boundary:
+            return
+        while True:
+            try:
+                chunk = await asyncio.wait_for(anext(self.rest), timeout=APOLOGY_TTS_WAIT_S)
+            except StopAsyncIteration:
+                return
+            except Exception as exc:
+                log.info("call %s: the apology's TTS stopped mid-way (%r)", self.call_id, exc)
+                return
+            yield chunk
 
 
 class CallSession:
@@ -148,6 +172,7 @@ class CallSession:
         self.error = ""
         self.ending = False
         self.failing = False
+        self.tts_down = False  # the call's TTS failed: the apology goes straight to the local voice
         self.closed = False
         self.done = asyncio.Event()
         self.stt_stream = None
@@ -247,6 +272,7 @@ class CallSession:
             and self.opened
             and self.mode == "conversation"
             and not self.ending
+            and not self.failing
         ):
             self.metrics.speculations += 1
             self._start_reply("llm", trigger=self.partial, speculative=True)
@@ -281,7 +307,8 @@ class CallSession:
         await self._quietly(self.transport.close())
 
     def _on_amd(self, answered_by: str) -> None:
-        if self.mode == "voicemail" or not any(answered_by.startswith(m) for m in MACHINE) or self.ending:
+        machine = any(answered_by.startswith(m) for m in MACHINE)
+        if self.mode == "voicemail" or not machine or self.ending or self.failing:  # failing: the apology plays on
             return
         self.mode = "voicemail"
         if self.current is not None:
@@ -345,7 +372,8 @@ class CallSession:
         self.caller_spoke = True
         self.silence_since = now
         self.reprompted = False
-        if self.mode != "conversation" or self.ending or self.time_up:
+        if self.mode != "conversation" or self.ending or self.failing or self.time_up:
+            # no new reply: it would take the apology's generation and cut it short
             self.history.append({"role": "user", "content": text})
             return
         if not self.opened:
@@ -433,7 +461,11 @@ class CallSession:
         self._say(" ".join(text.split()), kind="opening")
 
     async def _run_reply(self, r: Reply, messages: list[dict[str, Any]], preset: list[str] | None) -> None:
-        tts = await self.providers.tts.open(self.voice)
+        try:
+            tts = await self.providers.tts.open(self.voice)
+        except Exception:
+            self.tts_down = True
+            raise
         r.tts = tts
         if r.gen != self.gen:
             await tts.cancel()
@@ -626,7 +658,8 @@ class CallSession:
                 r.heard = max(r.heard, r.marks_queued)
                 self._maybe_complete(r)
 
-        self.loop.call_later(self.turn.mark_timeout_s, give_up)
+        grace = APOLOGY_MARK_GRACE_S if r.kind == "apology" else self.turn.mark_timeout_s
+        self.loop.call_later(grace, give_up)
         self._maybe_complete(r)
 
     def _maybe_complete(self, r: Reply) -> None:
@@ -714,7 +747,7 @@ class CallSession:
             self.loop.call_later(self.turn.false_interruption_s, self._maybe_resume, unheard, r.end_outcome)
 
     def _maybe_resume(self, unheard: list[str], end_outcome: str) -> None:
-        if self.words_since_barge or self.current is not None or self.ending or self.utt_active:
+        if self.words_since_barge or self.current is not None or self.ending or self.failing or self.utt_active:
             return
         self.metrics.false_interruptions += 1
         r = self._start_reply("resume", preset=list(unheard))
@@ -771,31 +804,29 @@ class CallSession:
             log.info("call %s: %s stopped while ending: %r", self.call_id, stage, exc)
             return
         self.failing = True
+        self.tts_down = self.tts_down or stage == "tts"
         self.error = f"{stage} failed: {exc!r}"[:500]
         self.metrics.error = self.error
         log.warning("call %s: %s; apologising and hanging up", self.call_id, self.error)
         asyncio.ensure_future(self._apologise())
 
     async def _apologise(self) -> None:
+        """Say APOLOGY, then hang up as soon as its mark comes back (or its last frame plus a short grace).
+
+        The apology is an ordinary reply for the pacer and the marks: it streams through `_pump` as its audio
+        arrives, and `_maybe_complete` hangs up with its end_outcome. Waiting on `done` here is only a backstop.
+        """
         try:
-            r = self.current
-            if r is not None:
+            if self.current is not None:
                 await self._barge_in(resume=False)
-            audio = await self._apology_audio()
             self.gen += 1
             r = Reply(gen=self.gen, kind="apology", segments=[APOLOGY], end_outcome="failed")
             r.confirmed.set()
             self.current = r
             self.replies[r.gen] = r
-            self._first_frame_of = r
-            for i in range(0, len(audio) - len(audio) % FRAME_BYTES, FRAME_BYTES):
-                self._playout.append(audio[i : i + FRAME_BYTES])
-            self._playout.append(f"{r.gen}:0")
-            r.marks_queued = 1
-            r.audio_done = True
-            self._playout.append(f"end:{r.gen}")
-            self._wake.set()
-            await asyncio.wait_for(self.done.wait(), timeout=len(audio) / 8000 + self.turn.mark_timeout_s + 1)
+            await self._pump(r, await self._apology_stream())
+            backstop = len(self._playout) * FRAME_S + self.turn.mark_timeout_s + 1
+            await asyncio.wait_for(self.done.wait(), timeout=backstop)
         except TimeoutError:
             log.info("call %s: the apology was not confirmed played; hanging up anyway", self.call_id)
         except Exception:
@@ -803,22 +834,26 @@ class CallSession:
         finally:
             await self._hang_up("failed")
 
-    async def _apology_audio(self) -> bytes:
-        """The apology through the call's TTS on a fresh stream; the local synthesiser if that fails too."""
-        try:
-            async def via_provider() -> bytes:
-                tts = await self.providers.tts.open(self.voice)
-                await tts.push(APOLOGY)
-                await tts.end()
-                return b"".join([c.audio async for c in tts.audio()])
+    async def _apology_stream(self) -> _ApologyAudio:
+        """The apology in the call's voice when its TTS starts within APOLOGY_TTS_WAIT_S; the local voice if not."""
+        if self.providers is not None and not self.tts_down:
+            tts = None
+            try:
+                async def first_chunk():
+                    nonlocal tts
+                    tts = await self.providers.tts.open(self.voice)
+                    await tts.push(APOLOGY)
+                    await tts.end()
+                    chunks = aiter(tts.audio())
+                    return chunks, await anext(chunks)
 
-            if self.providers is not None:
-                audio = await asyncio.wait_for(via_provider(), timeout=1.0)
-                if audio:
-                    return audio
-        except Exception as exc:
-            log.info("call %s: apology via TTS failed (%r); using the local voice", self.call_id, exc)
-        return speech.render(APOLOGY)[0]
+                chunks, first = await asyncio.wait_for(first_chunk(), timeout=APOLOGY_TTS_WAIT_S)
+                return _ApologyAudio(self.call_id, first, chunks)
+            except Exception as exc:
+                log.info("call %s: apology via TTS failed (%r); using the local voice", self.call_id, exc)
+                if tts is not None:
+                    await self._quietly(tts.cancel())
+        return _ApologyAudio(self.call_id, AudioChunk(speech.render(APOLOGY)[0], boundary=True))
 
     async def _transfer(self, to: str) -> None:
         await self._end_line("transferred", lambda t, sid: t.transfer(sid, to))
@@ -873,8 +908,10 @@ class CallSession:
                 reply.pump.cancel()
         for task in list(self._tasks):
             task.cancel()
-        if self.stt_stream is not None:
-            await self._quietly(self.stt_stream.close())
+        closing = [self._quietly(self.stt_stream.close())] if self.stt_stream is not None else []
+        if self.providers is not None:
+            closing.append(self._quietly(self.providers.aclose()))  # vendor sockets (Cartesia) do not linger
+        await asyncio.gather(*closing)
         if self._saves:
             await asyncio.gather(*self._saves, return_exceptions=True)
         self.metrics.frames_in = self.frames_in
