@@ -53,3 +53,14 @@ def pytest_collection_modifyitems(config, items):
         transactional = "transactional_db" in fixtures or bool(marker and marker.kwargs.get("transaction"))
         if transactional and "django_db_serialized_rollback" not in fixtures:
             fixtures.append("django_db_serialized_rollback")
+
+
+@pytest.fixture(autouse=True)
+def celery_join_flag_reset():
+    """Celery keeps "inside a task, never block on a result" in one process-wide flag that eager calls set and
+    restore; eager tasks started from several threads at once (a rehearsal) can leave it set, which makes every
+    later `.get()` in the test process refuse to run. Each test starts with it cleared."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
