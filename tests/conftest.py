@@ -28,6 +28,13 @@ def on_postgres() -> bool:
 
 
 @pytest.fixture
+def media_root(settings, tmp_path):
+    """Recordings and uploads of this test go to a throw-away folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def eager_celery():
     """Tasks run inline even when REDIS_URL makes Celery use a real broker; restored afterwards."""
     from config.celery import app

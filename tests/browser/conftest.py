@@ -52,12 +52,6 @@ def browser(django_db_serialized_rollback, transactional_db, monkeypatch):
 
 
 @pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def live_app(browser, media_root):
     with LiveServer() as server:
         yield server

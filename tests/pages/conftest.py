@@ -26,12 +26,6 @@ def other_rep(db):
 
 
 @pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
 def booked(rep, media_root):
     """A meeting the agent booked for `rep` on a recorded call with a transcript."""
     campaign = factories.campaign()

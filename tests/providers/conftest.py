@@ -61,16 +61,6 @@ async def tts(vendor_settings):
 
 
 @pytest.fixture
-def eager_celery():
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture
 def voice_server(vendor_settings, eager_celery, transactional_db):
     """uvicorn serving config.asgi on an ephemeral port, its CallSessions using the vendor adapters."""
     from voice.loopback import LoopbackServer

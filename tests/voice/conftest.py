@@ -1,6 +1,5 @@
 import pytest
 
-from config.celery import app as celery_app
 from voice.loopback import LoopbackServer
 from voice.sim import personas
 
@@ -16,15 +15,7 @@ def voice_settings(settings):
 
 
 @pytest.fixture
-def eager():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
-
-
-@pytest.fixture
-def voice_server(transactional_db, eager):
+def voice_server(transactional_db, eager_celery):
     """The real ASGI app (Django + media WebSocket) under uvicorn on 127.0.0.1, an ephemeral port."""
     with LoopbackServer() as server:
         yield server

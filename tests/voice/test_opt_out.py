@@ -9,7 +9,7 @@ from voice.rehearsals import rehearse
 from .calls import zone_in_daytime
 
 
-def test_an_opt_out_lands_on_do_not_call_and_stops_every_further_attempt(transactional_db, eager, settings):
+def test_an_opt_out_lands_on_do_not_call_and_stops_every_further_attempt(transactional_db, eager_celery, settings):
     settings.TWILIO_CPS_LIMIT = 1000
     settings.SIM_TELEPHONY_RING_SECONDS = 0
     settings.DIALER_ZONE_CACHE_SECONDS = 0
