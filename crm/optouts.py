@@ -23,3 +23,21 @@ def record_opt_out(lead: Lead, reason: str = "", call: Call | None = None) -> Do
         state=CampaignLead.State.DO_NOT_CALL, next_attempt_at=None
     )
     return entry
+
+
+_PHRASES = (
+    "take me off your list",
+    "stop calling me",
+    "do not call me",
+    "don't call me again",
+    "remove me from your list",
+)
+
+
+def detect(text: str) -> str | None:
+    """The opt-out phrase a caller's final turn contains, or None. (First version; the full matcher follows.)"""
+    lowered = " ".join(text.lower().split())
+    for phrase in _PHRASES:
+        if phrase in lowered:
+            return phrase
+    return None
