@@ -9,6 +9,7 @@ django_app = get_asgi_application()
 
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
+from config.checks import problems  # noqa: E402
 from voice.media import media_app  # noqa: E402  (needs Django set up first)
 from voice.providers.factory import check_provider_settings  # noqa: E402
 
@@ -26,6 +27,10 @@ async def _lifespan(receive, send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            refusals = problems()  # an insecure production setting stops the server, naming the variable
+            if refusals:
+                await send({"type": "lifespan.startup.failed", "message": " ".join(refusals)})
+                return
             try:
                 check_provider_settings()  # a vendor chosen without its key stops the server, naming the variable
             except ImproperlyConfigured as exc:

@@ -1,4 +1,5 @@
 """Parley settings: every knob comes from the environment (see .env.example)."""
+import os
 from pathlib import Path
 
 import environ
@@ -8,11 +9,24 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="insecure-dev-key-change-me-in-production")
+# A machine that sets neither SECRET_KEY nor ALLOWED_HOSTS is a laptop: DEBUG defaults on there and off everywhere
+# else. With DEBUG off, a public or short SECRET_KEY stops every process (config/checks.py).
+DEBUG = env.bool("DEBUG", default=not ({"SECRET_KEY", "ALLOWED_HOSTS"} & set(os.environ)))
+SECRET_KEY = env("SECRET_KEY", default="") or "insecure-dev-key-change-me-in-production"  # empty counts as unset
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Accept an http or local PUBLIC_BASE_URL with TELEPHONY=twilio: only for a Twilio emulator on this machine.
+PUBLIC_BASE_URL_ALLOW_LOCAL = env.bool("PUBLIC_BASE_URL_ALLOW_LOCAL", default=False)
+
+# HTTPS behind a proxy (see README "Production settings"); every switch is off by default for plain-http laptops.
+SECURE_PROXY_SSL_HEADER = tuple(env.list("SECURE_PROXY_SSL_HEADER", default=[])) or None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
