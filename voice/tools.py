@@ -1,16 +1,20 @@
 """What the agent may do during a call: the tool schemas the LLM is given, and running a tool call.
 
-Each tool is a plain synchronous function over the database (run through `sync_to_async`) returning the JSON
+Each tool is a plain synchronous function over the database (run through `voice.db.run`) returning the JSON
 the LLM reads back, plus an `effect` the session acts on (end the call, transfer it, an outcome it implies).
+A tool call never ends a call: its arguments are coerced and validated against the tool's schema in
+`TOOL_SCHEMAS` (`voice.tool_arguments`) before it runs, and a bad argument, a refusal (`ToolError`), an exception
+or a tool that does not answer within `TOOL_TIMEOUT_SECONDS` comes back to the model as `{"error": "..."}`.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from django.conf import settings
 
 from campaigns.models import Campaign
 from crm.availability import free_slots, lead_zone
@@ -18,9 +22,12 @@ from crm.bookings import book_meeting as book
 from crm.meetings import SlotTaken
 from crm.models import Call, Lead, Rep
 from crm.optouts import record_opt_out as opt_out
+from voice import db
+from voice.tool_arguments import ArgumentError, clean_arguments
 
 log = logging.getLogger(__name__)
 
+DEFAULT_TOOL_TIMEOUT = 5.0  # seconds; settings.TOOL_TIMEOUT_SECONDS overrides
 END_OUTCOMES = ["booked", "not_interested", "callback", "opt_out", "conversation", "voicemail"]
 
 
@@ -80,6 +87,10 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
 TOOL_NAMES = frozenset(t["function"]["name"] for t in TOOL_SCHEMAS)
 
 
+class ToolError(Exception):
+    """A tool refuses these arguments; the message tells the model what would work ("rep_id must be one of 3, 5")."""
+
+
 @dataclass(frozen=True)
 class ToolContext:
     call_id: int
@@ -122,15 +133,16 @@ def book_meeting(ctx: ToolContext, rep_id: int, start: str) -> ToolResult:
     lead = _lead(ctx)
     zone = lead_zone(lead.timezone)
     reps = _reps(ctx)
-    rep = next((r for r in reps if r.pk == int(rep_id)), None)
+    rep = next((r for r in reps if r.pk == rep_id), None)
+    if rep is None:
+        offered = ", ".join(str(r.pk) for r in reps) or "none (no rep is on this campaign)"
+        raise ToolError(f"rep_id must be one of {offered}: use a rep_id from check_availability")
     try:
         when = dt.datetime.fromisoformat(start)
     except (TypeError, ValueError):
         return ToolResult({"booked": False, "reason": f"Unreadable start time {start!r}."})
     if when.tzinfo is None:
         when = when.replace(tzinfo=zone)
-    if rep is None:
-        return ToolResult({"booked": False, "reason": "No such rep on this campaign."})
     try:
         meeting = book(lead=lead, rep=rep, start=when, call=Call.objects.get(pk=ctx.call_id))
     except SlotTaken:
@@ -205,16 +217,70 @@ _TOOLS = {
 }
 
 
-def run_tool_sync(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolResult:
-    """Bad tool calls (unknown name, wrong arguments) come back to the LLM as an error, never as a crash."""
-    fn = _TOOLS.get(name)
-    if fn is None:
-        return ToolResult({"error": f"unknown tool {name!r}"})
+def _schema(name: str) -> dict[str, Any] | None:
+    """The parameters schema the LLM was given for `name`; None for a tool it was not offered."""
+    for tool in TOOL_SCHEMAS:
+        if tool["function"]["name"] == name:
+            return tool["function"].get("parameters") or {"type": "object", "properties": {}}
+    return None
+
+
+def run_tool_sync(ctx: ToolContext, name: str, arguments: Any) -> ToolResult:
+    """Run one tool call; never raises. Every failure is a `{"error": sentence}` result the model can act on.
+
+    `arguments` is the decoded JSON of the call (normally a dict). They are coerced and validated against the
+    tool's schema in `TOOL_SCHEMAS` first, so every tool there (and any added later) is covered.
+    """
+    fn, schema = _TOOLS.get(name), _schema(name)
+    if fn is None or schema is None:
+        return ToolResult({"error": f"unknown tool {name!r}; the tools are {', '.join(sorted(_TOOLS))}"})
     try:
-        return fn(ctx, **arguments)
-    except TypeError as exc:
-        return ToolResult({"error": f"bad arguments for {name}: {exc}"})
+        cleaned = clean_arguments(schema, arguments)
+    except ArgumentError as exc:
+        return ToolResult({"error": f"{name} was not run: {exc}. Call it again with corrected arguments."})
+    try:
+        return fn(ctx, **cleaned)
+    except ToolError as exc:
+        return ToolResult({"error": f"{name}: {exc}"})
+    except Exception as exc:  # noqa: BLE001 - a tool's failure is reported to the model, never ends the call
+        log.exception("tool %s failed on call %s", name, ctx.call_id)
+        return ToolResult({"error": f"{name} failed ({type(exc).__name__}); try once more or carry on without it."})
 
 
-async def run_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolResult:
-    return await sync_to_async(run_tool_sync)(ctx, name, arguments)
+_late: set[asyncio.Task[ToolResult]] = set()
+
+
+async def run_tool(ctx: ToolContext, name: str, arguments: Any) -> ToolResult:
+    """`run_tool_sync` off the event loop with a deadline (`TOOL_TIMEOUT_SECONDS`); never raises.
+
+    A tool still running at the deadline is reported as an error; its thread cannot be stopped, so its late
+    result is logged and dropped.
+    """
+    timeout = float(getattr(settings, "TOOL_TIMEOUT_SECONDS", DEFAULT_TOOL_TIMEOUT))
+    task = asyncio.ensure_future(db.run(run_tool_sync, ctx, name, arguments))
+    try:
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+    except asyncio.CancelledError:
+        _keep_until_done(task, name, ctx)
+        raise
+    if not done:
+        _keep_until_done(task, name, ctx)
+        log.warning("tool %s on call %s gave no answer within %.1f s", name, ctx.call_id, timeout)
+        return ToolResult({"error": f"{name} did not answer within {timeout:g} s; tell the caller a rep will "
+                                    "follow up on it, or try once more."})
+    try:
+        return task.result()
+    except Exception as exc:  # noqa: BLE001 - e.g. no thread could be had for it
+        log.exception("tool %s could not be run on call %s", name, ctx.call_id)
+        return ToolResult({"error": f"{name} could not be run ({type(exc).__name__})."})
+
+
+def _keep_until_done(task: asyncio.Task[ToolResult], name: str, ctx: ToolContext) -> None:
+    _late.add(task)
+
+    def finished(t: asyncio.Task[ToolResult]) -> None:
+        _late.discard(t)
+        if not t.cancelled() and t.exception() is None:
+            log.warning("tool %s on call %s finished after its deadline: %s", name, ctx.call_id, t.result().data)
+
+    task.add_done_callback(finished)

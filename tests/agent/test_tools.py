@@ -1,0 +1,91 @@
+"""Running a tool call never raises: bad arguments, refusals, exceptions and hangs come back as errors to read."""
+import threading
+
+import pytest
+from django.db import DatabaseError
+
+from crm.models import Meeting
+from voice import tools
+from voice.tools import TOOL_SCHEMAS, ToolResult, run_tool, run_tool_sync
+
+
+def _slot(ctx):
+    return run_tool_sync(ctx, "check_availability", {}).data["slots"][0]
+
+
+def test_a_rep_id_written_as_a_float_string_books_the_slot(booking_call):
+    ctx, rep = booking_call
+    slot = _slot(ctx)
+
+    result = run_tool_sync(ctx, "book_meeting", {"rep_id": f"{slot['rep_id']}.0", "start": slot["start"]})
+
+    assert result.data["booked"] is True and result.outcome == "booked"
+    assert Meeting.objects.get(pk=result.data["meeting_id"]).rep == rep
+
+
+def test_a_rep_not_on_the_campaign_is_refused_listing_the_reps_that_are(booking_call):
+    ctx, rep = booking_call
+    result = run_tool_sync(ctx, "book_meeting", {"rep_id": rep.pk + 100, "start": _slot(ctx)["start"]})
+
+    assert result.data == {"error": f"book_meeting: rep_id must be one of {rep.pk}: use a rep_id from "
+                                    "check_availability"}
+    assert not Meeting.objects.exists()
+
+
+def test_a_null_query_is_an_error_result_not_an_exception(booking_call):
+    ctx, _ = booking_call
+    result = run_tool_sync(ctx, "search_knowledge_base", {"query": None})
+    assert result.data["error"].startswith("search_knowledge_base was not run: query is required and cannot be null")
+    assert run_tool_sync(ctx, "search_knowledge_base", {"query": "what is the price"}).data == {"answers": ["99"]}
+
+
+def test_an_unknown_tool_is_an_error_naming_the_tools(booking_call):
+    ctx, _ = booking_call
+    assert "unknown tool 'fly'" in run_tool_sync(ctx, "fly", {}).data["error"]
+
+
+@pytest.mark.parametrize("exc", [ValueError("bad"), AttributeError("x"), DatabaseError("connection lost"), KeyError()])
+def test_any_exception_in_a_tool_becomes_an_error_result(booking_call, monkeypatch, exc):
+    ctx, _ = booking_call
+
+    def broken(ctx, **kwargs):
+        raise exc
+
+    monkeypatch.setitem(tools._TOOLS, "lookup_lead", broken)
+    result = run_tool_sync(ctx, "lookup_lead", {})
+    assert result == ToolResult({"error": f"lookup_lead failed ({type(exc).__name__}); try once more or carry on "
+                                          "without it."})
+
+
+def test_a_tool_added_to_the_registry_is_validated_by_its_schema(booking_call, monkeypatch):
+    ctx, _ = booking_call
+    seen = []
+    schema = tools._fn("ring_back", "Call back later.", {"minutes": {"type": "integer"}}, ["minutes"])
+    monkeypatch.setattr(tools, "TOOL_SCHEMAS", [*TOOL_SCHEMAS, schema])
+    monkeypatch.setitem(tools._TOOLS, "ring_back", lambda ctx, minutes: seen.append(minutes) or ToolResult({}))
+
+    assert run_tool_sync(ctx, "ring_back", {"minutes": "30"}) == ToolResult({})
+    assert "minutes must be an integer" in run_tool_sync(ctx, "ring_back", {"minutes": "soon"}).data["error"]
+    assert seen == [30]
+
+
+def test_every_offered_tool_has_a_function_and_every_function_a_schema():
+    assert {t["function"]["name"] for t in TOOL_SCHEMAS} == set(tools._TOOLS)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_tool_that_hangs_is_an_error_after_the_deadline(settings, monkeypatch):
+    settings.TOOL_TIMEOUT_SECONDS = 0.2
+    release = threading.Event()
+    monkeypatch.setitem(tools._TOOLS, "lookup_lead", lambda ctx: release.wait(10) and ToolResult({}))
+    try:
+        result = await run_tool(tools.ToolContext(1, 1, 1), "lookup_lead", {})
+    finally:
+        release.set()
+    assert result.data["error"].startswith("lookup_lead did not answer within 0.2 s")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_run_tool_returns_the_tools_result(settings, monkeypatch):
+    monkeypatch.setitem(tools._TOOLS, "lookup_lead", lambda ctx: ToolResult({"first_name": "Pat"}))
+    assert (await run_tool(tools.ToolContext(1, 1, 1), "lookup_lead", None)).data == {"first_name": "Pat"}
