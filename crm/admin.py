@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import Availability, Call, DoNotCall, Lead, Meeting, Rep, Turn
+from .roles import is_admin
 
 
 @admin.register(Lead)
@@ -12,9 +13,18 @@ class LeadAdmin(admin.ModelAdmin):
 
 @admin.register(DoNotCall)
 class DoNotCallAdmin(admin.ModelAdmin):
+    """Taking a number off the list means calling someone who asked not to be called (TCPA, 47 CFR 64.1200(d)):
+    only Admins delete entries, and nobody edits an entry's number (add the right one instead)."""
+
     list_display = ("phone", "source", "reason", "created_at")
     list_filter = ("source",)
     search_fields = ("phone",)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and is_admin(request.user)
+
+    def get_readonly_fields(self, request, obj=None) -> tuple[str, ...]:
+        return ("phone",) if obj is not None else ()
 
 
 class AvailabilityInline(admin.TabularInline):
