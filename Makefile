@@ -22,7 +22,7 @@ $(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
 demo: $(RUNTIME)
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py collectstatic --no-input -v 0
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --demo
 	$(BIN)/python manage.py rehearse --campaign demo --calls 20
 
 test: $(DEV)

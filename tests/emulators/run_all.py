@@ -81,7 +81,7 @@ def rehearse(args: argparse.Namespace) -> None:
     print("Vendors: " + ", ".join(f"{type(e).__name__} on {e.url}" for e in emulators), flush=True)
     try:
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("seed_demo")
+        call_command("seed_demo", demo=True)
         call_command("rehearse", campaign=args.rehearse, calls=args.calls)
         deepgram, openai, cartesia = emulators
         print(f"Through the real SDKs: Deepgram {len(deepgram.connections)} live streams, "

@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.demo import DEMO_PASSWORD, seed_demo
 
@@ -8,8 +9,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--leads", type=int, default=60, help="Leads to keep waiting in the demo campaign")
+        parser.add_argument(
+            "--demo", action="store_true",
+            help=f"Create the demo users (password '{DEMO_PASSWORD}') even with DEBUG off; never on a reachable server",
+        )
 
-    def handle(self, *args, leads: int, **options):
+    def handle(self, *args, leads: int, demo: bool = False, **options):
+        if not (settings.DEBUG or demo):
+            raise CommandError(
+                f"seed_demo creates admin, manager and rep users with the public password '{DEMO_PASSWORD}'; "
+                "with DEBUG off it needs --demo (never on a server others can reach)."
+            )
         campaign = seed_demo(leads=leads)
         waiting = campaign.hopper.filter(state__in=["pending", "retry"]).count()
         self.stdout.write(
