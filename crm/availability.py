@@ -92,3 +92,28 @@ def free_slots(
         if len(chosen) == count:
             break
     return chosen
+
+
+def outside_hours(rep: Rep, start: dt.datetime, end: dt.datetime) -> str | None:
+    """Why [start, end) is not inside one of the rep's weekly windows (in the rep's own timezone), or None if it is.
+
+    `start`/`end` are aware datetimes in any zone. The sentence names the rep's hours that day, for the person
+    or model choosing another time.
+    """
+    zone = ZoneInfo(rep.timezone)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    windows = sorted(
+        (a.start, a.end) for a in Availability.objects.filter(rep=rep, weekday=local_start.weekday())
+    )
+    day = f"{local_start:%A}s"
+    if not windows:
+        return f"{rep} takes no meetings on {day} ({rep.timezone})."
+    if local_start.date() == local_end.date() and any(
+        s <= local_start.time() and local_end.time() <= e for s, e in windows
+    ):
+        return None
+    hours = ", ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in windows)
+    return (
+        f"{rep} takes meetings on {day} {hours} ({rep.timezone}); "
+        f"{local_start:%H:%M}–{local_end:%H:%M} is outside them."
+    )

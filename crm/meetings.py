@@ -5,10 +5,12 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from .models import Meeting
+from .availability import outside_hours
+from .models import Meeting, Rep
 
 Status = Meeting.Status
 OPEN_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.RESCHEDULED)
@@ -32,7 +34,41 @@ class MeetingError(Exception):
 
 
 class SlotTaken(MeetingError):
-    pass
+    """Another meeting of the rep overlaps the slot."""
+
+
+class SlotUnavailable(MeetingError):
+    """The slot is not one availability would offer: in the past, or outside the rep's hours."""
+
+
+def ensure_bookable(rep: Rep, start: dt.datetime, end: dt.datetime, *, now: dt.datetime | None = None,
+                    moving: Meeting | None = None) -> None:
+    """Raise unless [start, end) is free for `rep`, inside the rep's hours and in the future.
+
+    Call inside `transaction.atomic()`: the rep's row is locked first (a write on SQLite, which takes its
+    database write lock) so two bookings for one rep check and write one after the other; on PostgreSQL the
+    exclusion constraint `meeting_rep_no_overlap` is the final word. `moving` is a meeting being rescheduled
+    (its own current time does not block it). Raises `SlotUnavailable` or `SlotTaken` with a sentence to show.
+    """
+    now = now or timezone.now()
+    if start <= now:
+        raise SlotUnavailable("That time is in the past. Pick a time in the future.")
+    reason = outside_hours(rep, start, end)
+    if reason:
+        raise SlotUnavailable(reason)
+    if connection.vendor == "sqlite":
+        Rep.objects.filter(pk=rep.pk).update(meeting_minutes=F("meeting_minutes"))
+    else:
+        Rep.objects.select_for_update().filter(pk=rep.pk).first()
+    clash = (
+        Meeting.objects.filter(rep=rep, start__lt=end, end__gt=start)
+        .exclude(status=Status.CANCELED)
+        .exclude(pk=moving.pk if moving else None)
+        .select_related("lead")
+        .first()
+    )
+    if clash is not None:
+        raise SlotTaken(_clash_message(rep, clash))
 
 
 def available_actions(meeting: Meeting, now: dt.datetime | None = None) -> list[str]:
@@ -63,37 +99,44 @@ def change_status(meeting: Meeting, action: str, now: dt.datetime | None = None)
     return locked
 
 
-def reschedule(meeting: Meeting, start: dt.datetime, now: dt.datetime | None = None) -> Meeting:
-    """Move the meeting (same length) to `start`, refusing any slot that overlaps another of the rep's meetings."""
+@dataclass(frozen=True)
+class Rescheduled:
+    meeting: Meeting
+    lead_told: bool  # Parley sends the lead nothing itself: always False until it does
+    message: str  # what the rep reads, including whether the lead knows
+
+
+def reschedule(meeting: Meeting, start: dt.datetime, now: dt.datetime | None = None) -> Rescheduled:
+    """Move the meeting (same length) to `start` under the booking rule (`ensure_bookable`).
+
+    Raises `MeetingError` (`SlotUnavailable`, `SlotTaken`) with the reason. The result says the lead has not
+    been told: nothing is sent to them, so the rep must pass the new time on (the invite on the meeting page).
+    """
     now = now or timezone.now()
     if meeting.status not in OPEN_STATUSES:
         raise MeetingError(f"A {meeting.get_status_display().lower()} meeting cannot be rescheduled.")
-    if start <= now:
-        raise MeetingError("Pick a time in the future.")
     end = start + (meeting.end - meeting.start)
-    clash = (
-        Meeting.objects.filter(rep=meeting.rep_id, start__lt=end, end__gt=start)
-        .exclude(status=Status.CANCELED)
-        .exclude(pk=meeting.pk)
-        .select_related("lead")
-        .first()
-    )
-    if clash is not None:
-        raise SlotTaken(_clash_message(meeting, clash))
     try:
         with transaction.atomic():
+            ensure_bookable(meeting.rep, start, end, now=now, moving=meeting)
             Meeting.objects.filter(pk=meeting.pk).update(start=start, end=end, status=Status.RESCHEDULED)
     except IntegrityError as exc:  # another booking took the slot between our check and our write
         raise SlotTaken(f"{meeting.rep} was just booked at that time; pick another slot.") from exc
     meeting.refresh_from_db()
-    return meeting
+    local = timezone.localtime(meeting.start, ZoneInfo(meeting.rep.timezone))
+    return Rescheduled(
+        meeting,
+        lead_told=False,
+        message=f"Meeting moved to {local:%A %d %B, %H:%M}. Note: the lead has not been told of the new time; "
+        "send them the invite or call them.",
+    )
 
 
-def _clash_message(meeting: Meeting, clash: Meeting) -> str:
-    local = timezone.localtime(clash.start, ZoneInfo(meeting.rep.timezone))
+def _clash_message(rep: Rep, clash: Meeting) -> str:
+    local = timezone.localtime(clash.start, ZoneInfo(rep.timezone))
     return (
-        f"{meeting.rep} already has a meeting with {clash.lead.full_name or 'another lead'} "
-        f"at {local:%a %d %b %H:%M} ({meeting.rep.timezone}); pick another time."
+        f"{rep} already has a meeting with {clash.lead.full_name or 'another lead'} "
+        f"at {local:%a %d %b %H:%M} ({rep.timezone}); pick another time."
     )
 
 

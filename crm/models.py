@@ -4,9 +4,12 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import Q
 from phonenumber_field.modelfields import PhoneNumberField
+
+from .constraints import PostgresExclusionConstraint, TsTzRange
 
 
 class Lead(models.Model):
@@ -232,6 +235,12 @@ class Meeting(models.Model):
                 name="meeting_rep_no_double_booking",
             ),
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="meeting_start_before_end"),
+            PostgresExclusionConstraint(  # no two open meetings of one rep overlap (btree_gist; PostgreSQL only)
+                name="meeting_rep_no_overlap",
+                expressions=[(TsTzRange("start", "end"), RangeOperators.OVERLAPS), ("rep", RangeOperators.EQUAL)],
+                condition=~Q(status="canceled"),
+                violation_error_message="The rep already has a meeting at that time.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -85,12 +85,11 @@ def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     start = form.cleaned_data["start"].replace(tzinfo=None)
     start = timezone.make_aware(start, ZoneInfo(meeting.rep.timezone))
     try:
-        meeting = reschedule(meeting, start)
+        moved = reschedule(meeting, start)
     except MeetingError as exc:
         messages.error(request, str(exc))
     else:
-        local = timezone.localtime(meeting.start, ZoneInfo(meeting.rep.timezone))
-        messages.success(request, f"Meeting moved to {local:%A %d %B, %H:%M}.")
+        messages.success(request, moved.message)
     return redirect("meeting_detail", pk=pk)
 
 

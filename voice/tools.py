@@ -19,7 +19,7 @@ from django.conf import settings
 from campaigns.models import Campaign
 from crm.availability import free_slots, lead_zone
 from crm.bookings import book_meeting as book
-from crm.meetings import SlotTaken
+from crm.meetings import SlotTaken, SlotUnavailable
 from crm.models import Call, Lead, Rep
 from crm.optouts import record_opt_out as opt_out
 from voice import db
@@ -145,12 +145,12 @@ def book_meeting(ctx: ToolContext, rep_id: int, start: str) -> ToolResult:
         when = when.replace(tzinfo=zone)
     try:
         meeting = book(lead=lead, rep=rep, start=when, call=Call.objects.get(pk=ctx.call_id))
-    except SlotTaken:
+    except (SlotTaken, SlotUnavailable) as exc:
         alternatives = free_slots(reps, zone, count=2, exclude=((rep.pk, when.astimezone(dt.UTC)),))
         return ToolResult(
             {
                 "booked": False,
-                "reason": "That slot was just taken.",
+                "reason": "That slot was just taken." if isinstance(exc, SlotTaken) else f"Not bookable: {exc}",
                 "alternatives": [s.as_dict(zone) for s in alternatives],
             }
         )

@@ -1,5 +1,7 @@
 """Running a tool call never raises: bad arguments, refusals, exceptions and hangs come back as errors to read."""
+import datetime as dt
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import DatabaseError
@@ -89,3 +91,22 @@ async def test_a_tool_that_hangs_is_an_error_after_the_deadline(settings, monkey
 async def test_run_tool_returns_the_tools_result(settings, monkeypatch):
     monkeypatch.setitem(tools._TOOLS, "lookup_lead", lambda ctx: ToolResult({"first_name": "Pat"}))
     assert (await run_tool(tools.ToolContext(1, 1, 1), "lookup_lead", None)).data == {"first_name": "Pat"}
+
+
+@pytest.mark.parametrize("hour", [3, 22])
+def test_booking_outside_the_reps_hours_offers_slots_that_are_inside(booking_call, hour):
+    ctx, rep = booking_call
+    day = dt.date.today() + dt.timedelta(days=2)
+    start = dt.datetime.combine(day, dt.time(hour), ZoneInfo("America/New_York")).isoformat()
+
+    result = run_tool_sync(ctx, "book_meeting", {"rep_id": rep.pk, "start": start})
+
+    assert result.data["booked"] is False and "is outside them" in result.data["reason"]
+    assert result.data["alternatives"] and not Meeting.objects.exists()
+
+
+def test_booking_in_the_past_is_refused(booking_call):
+    ctx, rep = booking_call
+    result = run_tool_sync(ctx, "book_meeting", {"rep_id": rep.pk, "start": "2020-03-03T10:00:00-05:00"})
+    assert result.data["booked"] is False and "in the past" in result.data["reason"]
+    assert not Meeting.objects.exists()

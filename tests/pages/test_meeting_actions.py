@@ -18,6 +18,12 @@ def _at(days: int, hour: int) -> dt.datetime:
 
 
 @pytest.fixture
+def rep(db):
+    """Hours 9-17 every day, so "three days from now at 14:00" is inside them whatever today is."""
+    return factories.rep("riley", weekdays=range(7))
+
+
+@pytest.fixture
 def meeting(rep):
     return factories.meeting(rep, start=_at(2, 10))
 
@@ -73,6 +79,15 @@ def test_rescheduling_moves_the_meeting_in_the_reps_time_zone(client, rep, meeti
     assert meeting.start == target and meeting.end == target + dt.timedelta(minutes=30)
     assert meeting.status == "rescheduled"
     assert f"Meeting moved to {target:%A %d %B}, 14:00." in page
+    assert "the lead has not been told of the new time" in page
+
+
+def test_rescheduling_outside_the_reps_hours_is_refused(client, rep, meeting):
+    client.force_login(rep.user)
+    page = _post(client, f"/meetings/{meeting.pk}/reschedule/", {"start": _at(3, 3).strftime("%Y-%m-%dT%H:%M")})
+    assert "riley takes meetings on" in page and "09:00–17:00 (America/New_York); 03:00–03:30 is outside them" in page
+    meeting.refresh_from_db()
+    assert meeting.start == _at(2, 10) and meeting.status == "booked"
 
 
 @pytest.mark.parametrize("start_hour,start_minute", [(14, 0), (14, 15), (13, 45)])
