@@ -3,6 +3,16 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 
 
+def pytest_configure(config):
+    """The suite runs with DEBUG off (pytest-django), so it signs with a strong key of its own, as production must:
+    processes the tests start in-process (a Celery worker) refuse the public development key (config/checks.py)."""
+    import secrets
+
+    from django.conf import settings
+
+    settings.SECRET_KEY = secrets.token_urlsafe(50)
+
+
 def pytest_report_header(config):
     from django.conf import settings
 
