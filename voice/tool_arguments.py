@@ -19,6 +19,7 @@ _INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
 _NULLS = {"", "null", "none"}
+UNPARSED = "__unparsed_arguments__"  # an LLM adapter's stand-in for arguments that were not JSON: {UNPARSED: text}
 
 
 class ArgumentError(ValueError):
@@ -34,6 +35,8 @@ def clean_arguments(schema: dict[str, Any], arguments: Any) -> dict[str, Any]:
     """
     if arguments is None:
         arguments = {}
+    if isinstance(arguments, dict) and UNPARSED in arguments:
+        raise ArgumentError(f"the arguments were not valid JSON ({_show(arguments[UNPARSED])}); send one JSON object")
     if not isinstance(arguments, dict):
         raise ArgumentError(f"arguments must be a JSON object of named values (got {_show(arguments)})")
     properties: dict[str, Any] = schema.get("properties") or {}

@@ -1,7 +1,7 @@
 """A tool call's arguments are coerced and checked against the tool's schema; a bad call is an error the model reads."""
 import pytest
 
-from voice.tool_arguments import ArgumentError, clean_arguments
+from voice.tool_arguments import UNPARSED, ArgumentError, clean_arguments
 
 BOOK = {
     "type": "object",
@@ -66,3 +66,8 @@ def test_no_arguments_at_all_is_an_empty_object(sent):
 def test_arguments_that_are_not_an_object_are_refused():
     with pytest.raises(ArgumentError, match="must be a JSON object"):
         clean_arguments(BOOK, ["3", "2026-12-01"])
+
+
+def test_arguments_the_adapter_could_not_parse_are_reported_as_not_json():
+    with pytest.raises(ArgumentError, match="not valid JSON"):
+        clean_arguments(BOOK, {UNPARSED: '{"rep_id": 1'})

@@ -39,6 +39,9 @@ class Reply:
     text: str = ""
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     token_rate: float | None = None  # tokens per second for this reply; the emulator's rate when None
+    # A recorded stream, sent verbatim instead of the above: each item one SSE `data:` line (a dict as JSON, a
+    # string as is, e.g. "[DONE]"). The shapes of other OpenAI-compatible servers: tests/providers/stream_shapes/.
+    events: list[Any] | None = None
 
 
 class ClientGone(Exception):
@@ -240,6 +243,8 @@ class OpenAIEmulator:
         if fault is not None and fault.kind == "never_answer":
             await self._hang(reader, body)
         reply = await self._reply_for(body)
+        if reply.events is not None:
+            return await self._replay(reply.events, writer, user)
         stream_id = f"chatcmpl-emu-{next(self._ids)}"
         created = int(time.time())
 
@@ -295,6 +300,25 @@ class OpenAIEmulator:
             self.recorder.record("client_closed", user=user, sent=sent, of=len(deltas))
             return False
         self.recorder.record("completed", user=user, sent=sent)
+        return True
+
+    async def _replay(self, events: list[Any], writer: asyncio.StreamWriter, user: Any) -> bool:
+        """Send a recorded stream as it was: every event in order, nothing added (not even `[DONE]`)."""
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+                     b"Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n")
+        self.recorder.record("stream_started", user=user)
+        try:
+            for event in events:
+                if isinstance(event, str):
+                    await _send_raw_event(writer, event)
+                else:
+                    await _send_event(writer, event)
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+        except (ClientGone, ConnectionError):
+            self.recorder.record("client_closed", user=user, sent=0, of=len(events))
+            return False
+        self.recorder.record("completed", user=user, sent=len(events))
         return True
 
     async def _hang(self, reader: asyncio.StreamReader, body: dict[str, Any]) -> None:

@@ -1,20 +1,29 @@
 """The agent's language model through the `openai` SDK's streamed Chat Completions (the `LLM` contract).
 
-`OPENAI_BASE_URL` points it at any OpenAI-compatible server (vLLM, Ollama, llama.cpp server). Tool-call deltas
-are assembled by index into complete `ToolCall`s; a reply with no first token in time, a dropped or malformed
-stream, or a refused request raises `ProviderError`. Cancelling the consumer closes the HTTP stream.
+`OPENAI_BASE_URL` points it at any OpenAI-compatible server (vLLM, Ollama, llama.cpp server, Gemini's OpenAI
+endpoint). Their streams differ (tests/providers/stream_shapes/ holds one recorded shape per quirk, with its
+source): tool-call deltas are assembled by `index` when present, else by `id`, else in order (`ToolCallAssembler`);
+a call without an `id` gets a synthesised one; a `refusal` is spoken like content; a usage chunk with no
+`choices` is skipped; `finish_reason: "length"` ends the reply with what was generated (a tool call cut short is
+dropped). Arguments that are not JSON reach the tool runner as `{UNPARSED: text}`, which tells the model.
+A reply with no first token in time, a dropped or malformed stream, or a refused request raises `ProviderError`.
+Cancelling the consumer closes the HTTP stream.
 """
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import openai
 from django.conf import settings
 from openai import AsyncOpenAI
+
+from voice.tool_arguments import UNPARSED
 
 from .base import CallContext, CallSummary, LLMEvent, ProviderError, TextDelta, ToolCall
 from .warm import client_for_loop
@@ -62,7 +71,7 @@ class OpenAILLM:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.first_token_timeout
         response = None
-        calls: dict[int, dict[str, str]] = {}
+        calls = ToolCallAssembler()
         started = False
         try:
             try:
@@ -81,20 +90,23 @@ class OpenAILLM:
                 except TimeoutError as exc:
                     what = "the stream stalled" if started else "no first token"
                     raise ProviderError(f"OpenAI: {what} within {timeout:.1f} s") from exc
-                for choice in chunk.choices:
-                    delta = choice.delta
-                    if delta is not None and delta.content:
+                for choice in getattr(chunk, "choices", None) or ():  # a usage chunk has none
+                    if getattr(choice, "index", 0) not in (0, None):
+                        continue  # only one reply is asked for (n=1)
+                    if getattr(choice, "finish_reason", None):
+                        calls.finish_reason = choice.finish_reason
+                    delta = getattr(choice, "delta", None)
+                    if delta is None:
+                        continue
+                    text = getattr(delta, "content", None) or getattr(delta, "refusal", None)
+                    if text:
                         started = True
-                        yield TextDelta(delta.content)
-                    for part in (delta.tool_calls if delta is not None else None) or []:
+                        yield TextDelta(text)
+                    for part in getattr(delta, "tool_calls", None) or ():
                         started = True
-                        slot = calls.setdefault(part.index, {"id": "", "name": "", "arguments": ""})
-                        slot["id"] = part.id or slot["id"]
-                        if part.function is not None:
-                            slot["name"] = part.function.name or slot["name"]
-                            slot["arguments"] += part.function.arguments or ""
-            for index in sorted(calls):
-                yield _tool_call(calls[index])
+                        calls.add(part)
+            for call in calls.complete():
+                yield call
         except openai.APIStatusError as exc:
             raise ProviderError(f"OpenAI refused the request: {exc.status_code} {_message(exc)}") from exc
         except openai.APIError as exc:
@@ -144,14 +156,81 @@ class OpenAILLM:
             raise ProviderError(f"OpenAI summary was not the JSON asked for: {exc}") from exc
 
 
-def _tool_call(slot: dict[str, str]) -> ToolCall:
+class ToolCallAssembler:
+    """Tool-call deltas of one streamed reply, joined into complete calls in the order they were opened.
+
+    A delta belongs to the call with its `id`; else to the call open at its `index`; with neither, to the last
+    call. A new `id` (Ollama reuses index 0 for every call of a parallel batch) or a second function name
+    (Gemini sends no index) opens a new call once the current one's arguments are complete JSON. Sources:
+    https://platform.openai.com/docs/api-reference/chat-streaming, ollama/ollama#7881 and #15457,
+    open-webui/computer#224 (Gemini), llama.cpp `common_chat_msg_diff_to_json_oaicompat`.
+    """
+
+    def __init__(self) -> None:
+        self.slots: list[dict[str, str]] = []
+        self.by_index: dict[int, dict[str, str]] = {}
+        self.by_id: dict[str, dict[str, str]] = {}
+        self.finish_reason = ""
+        self._stream = uuid.uuid4().hex[:12]
+        self._numbers = itertools.count()
+
+    def add(self, part: Any) -> None:
+        """One entry of `delta.tool_calls` (the SDK's object; any field may be missing)."""
+        index = getattr(part, "index", None)
+        call_id = getattr(part, "id", None) or ""
+        function = getattr(part, "function", None)
+        name = (getattr(function, "name", None) or "") if function is not None else ""
+        arguments = (getattr(function, "arguments", None) or "") if function is not None else ""
+        slot = self.by_id.get(call_id) if call_id else None
+        if slot is None:
+            current = self.by_index.get(index) if index is not None else (self.slots[-1] if self.slots else None)
+            slot = current if current is not None and not _opens_new(current, call_id, name) else None
+        if slot is None:
+            slot = {"id": "", "name": "", "arguments": ""}
+            self.slots.append(slot)
+        if index is not None:
+            self.by_index[index] = slot
+        if call_id and not slot["id"]:
+            slot["id"] = call_id
+            self.by_id[call_id] = slot
+        slot["name"] = slot["name"] or name
+        slot["arguments"] += arguments
+
+    def complete(self) -> list[ToolCall]:
+        """The calls to run. A call cut off by `finish_reason: "length"` or without a name is dropped (logged)."""
+        out = []
+        for slot in self.slots:
+            if not slot["id"]:
+                slot["id"] = f"call_{self._stream}_{next(self._numbers)}"
+            try:
+                arguments: Any = json.loads(slot["arguments"] or "{}")
+            except ValueError:
+                if self.finish_reason == "length":
+                    log.warning("OpenAI: tool call %r cut off by the length limit; dropped", slot["name"])
+                    continue
+                arguments = {UNPARSED: slot["arguments"]}
+            if not slot["name"]:
+                log.warning("OpenAI: a tool call without a function name was dropped: %r", slot)
+                continue
+            if not isinstance(arguments, dict):
+                arguments = {UNPARSED: slot["arguments"]}
+            out.append(ToolCall(id=slot["id"], name=slot["name"], arguments=arguments))
+        return out
+
+
+def _opens_new(current: dict[str, str], call_id: str, name: str) -> bool:
+    """Whether a delta with this id/name starts another call rather than continuing `current`."""
+    other_id = bool(call_id and current["id"] and call_id != current["id"])
+    other_name = bool(name and current["name"])
+    if not (other_id or other_name):
+        return False
+    if other_name and not current["arguments"].strip():
+        return True  # a call with no arguments, then the next call
     try:
-        arguments = json.loads(slot["arguments"] or "{}")
-    except ValueError as exc:
-        raise ProviderError(f"OpenAI tool call {slot['name']!r} had malformed arguments: {exc}") from exc
-    if not isinstance(arguments, dict) or not slot["name"]:
-        raise ProviderError(f"OpenAI tool call {slot['name']!r} was incomplete")
-    return ToolCall(id=slot["id"], name=slot["name"], arguments=arguments)
+        json.loads(current["arguments"])
+    except ValueError:
+        return False  # still inside the current call's arguments (LM Studio repeats ids on fragments)
+    return True
 
 
 def _speaker(turn: dict[str, str]) -> str:
