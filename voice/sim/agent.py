@@ -15,10 +15,10 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+from crm.optouts import detect
 from voice.providers.base import CallContext, CallSummary, LLMEvent, TextDelta, ToolCall
 from voice.sim.latency import EmulatedLatency
 
-OPT_OUT = ("do not call", "don't call", "take me off", "remove me", "stop calling", "unsubscribe", "remove my number")
 HUMAN = ("real person", "a human", "speak to someone", "talk to someone", "speak to a person", "talk to a person")
 WHO = ("who is this", "who are you", "who's calling", "who is calling", "what is this about")
 NOT_INTERESTED = ("not interested", "no thanks", "no thank you")
@@ -170,7 +170,7 @@ class ScriptedAgent:
     def _reply(self, text: str, messages, said) -> tuple[str, list]:
         low = text.lower()
         first = self.lead.get("first_name") or "there"
-        if _has(low, OPT_OUT):
+        if detect(text):  # the same phrase net the live session uses (crm.optouts)
             return "Of course.", [("record_opt_out", {"reason": text})]
         if _has(low, HUMAN):
             return "Sure, one moment.", [("transfer_to_rep", {"reason": text})]
