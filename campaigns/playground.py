@@ -89,7 +89,12 @@ def _tool_schemas() -> list[dict[str, Any]]:
 def run_tool(version: ScriptVersion, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
     """What the agent reads back from a tool: real for read-only tools, a labelled dry run for the others."""
     from crm.availability import free_slots, lead_zone
+    from voice.tools import ToolError, validated
 
+    try:  # the same argument check as on a live call, so the author sees what a call would do
+        arguments = validated(name, arguments)
+    except ToolError as exc:
+        return {"error": str(exc)}
     zone = lead_zone(PLAYGROUND_LEAD["timezone"])
     if name == "search_knowledge_base":
         from voice.tools import ToolContext, search_knowledge_base

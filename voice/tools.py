@@ -225,21 +225,30 @@ def _schema(name: str) -> dict[str, Any] | None:
     return None
 
 
+def validated(name: str, arguments: Any) -> dict[str, Any]:
+    """The arguments to call tool `name` with, coerced to its schema; `ToolError` with the sentence for the model
+    when the tool is unknown or an argument is wrong (also used by the script playground's dry runs)."""
+    schema = _schema(name)
+    if name not in _TOOLS or schema is None:
+        raise ToolError(f"unknown tool {name!r}; the tools are {', '.join(sorted(_TOOLS))}")
+    try:
+        return clean_arguments(schema, arguments)
+    except ArgumentError as exc:
+        raise ToolError(f"{name} was not run: {exc}. Call it again with corrected arguments.") from exc
+
+
 def run_tool_sync(ctx: ToolContext, name: str, arguments: Any) -> ToolResult:
     """Run one tool call; never raises. Every failure is a `{"error": sentence}` result the model can act on.
 
     `arguments` is the decoded JSON of the call (normally a dict). They are coerced and validated against the
     tool's schema in `TOOL_SCHEMAS` first, so every tool there (and any added later) is covered.
     """
-    fn, schema = _TOOLS.get(name), _schema(name)
-    if fn is None or schema is None:
-        return ToolResult({"error": f"unknown tool {name!r}; the tools are {', '.join(sorted(_TOOLS))}"})
     try:
-        cleaned = clean_arguments(schema, arguments)
-    except ArgumentError as exc:
-        return ToolResult({"error": f"{name} was not run: {exc}. Call it again with corrected arguments."})
+        cleaned = validated(name, arguments)
+    except ToolError as exc:
+        return ToolResult({"error": str(exc)})
     try:
-        return fn(ctx, **cleaned)
+        return _TOOLS[name](ctx, **cleaned)
     except ToolError as exc:
         return ToolResult({"error": f"{name}: {exc}"})
     except Exception as exc:  # noqa: BLE001 - a tool's failure is reported to the model, never ends the call

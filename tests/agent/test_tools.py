@@ -110,3 +110,13 @@ def test_booking_in_the_past_is_refused(booking_call):
     result = run_tool_sync(ctx, "book_meeting", {"rep_id": rep.pk, "start": "2020-03-03T10:00:00-05:00"})
     assert result.data["booked"] is False and "in the past" in result.data["reason"]
     assert not Meeting.objects.exists()
+
+
+def test_the_playground_checks_arguments_as_a_live_call_does(db):
+    from campaigns.playground import run_tool as playground_tool
+    from tests import factories
+
+    version = factories.campaign().active_script_version
+    assert "query is required and cannot be null" in playground_tool(version, "search_knowledge_base",
+                                                                     {"query": None})["error"]
+    assert playground_tool(version, "end_call", {"outcome": "Booked"}) == {"ending": True, "dry_run": True}
