@@ -97,3 +97,10 @@ def test_manage_check_accepts_a_local_twilio_emulator_when_told():
     result = manage("check", TELEPHONY="twilio", PUBLIC_BASE_URL="http://127.0.0.1:8000",
                     PUBLIC_BASE_URL_ALLOW_LOCAL="true")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_malformed_proxy_header_is_named(settings):
+    settings.DEBUG = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO",)
+    [message] = problems()
+    assert message.startswith("SECURE_PROXY_SSL_HEADER")
