@@ -90,3 +90,22 @@ def test_without_the_switches_check_deploy_names_what_is_missing():
     output = result.stdout + result.stderr
     for code in ("W004", "W008", "W012", "W016"):
         assert f"security.{code}" in output
+
+
+def _debug_with(**env: str) -> str:
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)", **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_debug_is_on_only_where_nothing_marks_a_deployment():
+    assert _debug_with() == "True"
+    assert _debug_with(SECRET_KEY=secrets.token_urlsafe(50)) == "False"
+    assert _debug_with(ALLOWED_HOSTS="parley.example.com") == "False"
+    assert _debug_with(SECRET_KEY=secrets.token_urlsafe(50), DEBUG="true") == "True"
+
+
+def test_a_deployment_that_sets_only_its_host_names_is_refused_for_the_public_key():
+    result = manage("check", ALLOWED_HOSTS="parley.example.com")
+    assert result.returncode != 0
+    assert len(naming(result.stdout + result.stderr, "SECRET_KEY")) == 1
