@@ -104,3 +104,32 @@ def test_a_malformed_proxy_header_is_named(settings):
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO",)
     [message] = problems()
     assert message.startswith("SECURE_PROXY_SSL_HEADER")
+
+
+def _run(*args: str, **env: str):
+    import os
+    import subprocess
+    import sys
+
+    from tests.security.test_production_settings import ROOT, SCRUBBED
+
+    base = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_a_wsgi_server_importing_the_app_exits_naming_secret_key():
+    result = _run("-c", "import config.wsgi", DEBUG="false")
+    assert result.returncode == 1
+    assert [line for line in result.stderr.splitlines() if "SECRET_KEY" in line] == [
+        "Refusing to start: SECRET_KEY is the public development key; set SECRET_KEY to 50+ random characters "
+        "(DEBUG is off)."
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_celery_worker_exits_at_start_naming_secret_key():
+    result = _run("-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", "none", DEBUG="false")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert any("Refusing to start: SECRET_KEY" in line for line in output.splitlines()), output
