@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -13,6 +13,7 @@ from .availability import outside_hours
 from .models import Meeting, Rep
 
 Status = Meeting.Status
+LOCK_TIMEOUT_MS = 3000  # longest wait for another booking of the same rep to finish
 OPEN_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.RESCHEDULED)
 # Action name in the UI -> the status it sets.
 ACTIONS = {
@@ -56,10 +57,7 @@ def ensure_bookable(rep: Rep, start: dt.datetime, end: dt.datetime, *, now: dt.d
     reason = outside_hours(rep, start, end)
     if reason:
         raise SlotUnavailable(reason)
-    if connection.vendor == "sqlite":
-        Rep.objects.filter(pk=rep.pk).update(meeting_minutes=F("meeting_minutes"))
-    else:
-        Rep.objects.select_for_update().filter(pk=rep.pk).first()
+    _lock_rep(rep)
     clash = (
         Meeting.objects.filter(rep=rep, start__lt=end, end__gt=start)
         .exclude(status=Status.CANCELED)
@@ -69,6 +67,20 @@ def ensure_bookable(rep: Rep, start: dt.datetime, end: dt.datetime, *, now: dt.d
     )
     if clash is not None:
         raise SlotTaken(_clash_message(rep, clash))
+
+
+def _lock_rep(rep: Rep) -> None:
+    """Serialise bookings of one rep: a row lock on PostgreSQL (waiting at most LOCK_TIMEOUT_MS, then SlotTaken),
+    the database write lock on SQLite (waiting at most the connection's busy timeout)."""
+    try:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_MS)}ms'")
+            Rep.objects.select_for_update().filter(pk=rep.pk).first()
+        else:
+            Rep.objects.filter(pk=rep.pk).update(meeting_minutes=F("meeting_minutes"))
+    except OperationalError as exc:  # lock not granted in time: another booking for this rep is stuck
+        raise SlotTaken(f"{rep}'s calendar is being changed right now; pick another time or try again.") from exc
 
 
 def available_actions(meeting: Meeting, now: dt.datetime | None = None) -> list[str]:
