@@ -54,10 +54,10 @@ def ensure_bookable(rep: Rep, start: dt.datetime, end: dt.datetime, *, now: dt.d
     now = now or timezone.now()
     if start <= now:
         raise SlotUnavailable("That time is in the past. Pick a time in the future.")
+    _lock_rep(rep)  # first statement of the transaction: on SQLite a later write could not wait, only fail
     reason = outside_hours(rep, start, end)
     if reason:
         raise SlotUnavailable(reason)
-    _lock_rep(rep)
     clash = (
         Meeting.objects.filter(rep=rep, start__lt=end, end__gt=start)
         .exclude(status=Status.CANCELED)
