@@ -162,6 +162,8 @@ SIM_TELEPHONY_HOLD_SECONDS = env.float("SIM_TELEPHONY_HOLD_SECONDS", default=2.0
 VOICE_STT = env("VOICE_STT", default="rehearsal")
 VOICE_LLM = env("VOICE_LLM", default="rehearsal")
 VOICE_TTS = env("VOICE_TTS", default="rehearsal")
+# A tool call that takes longer (seconds) answers the model with an error (voice/tools.py::run_tool).
+TOOL_TIMEOUT_SECONDS = env.float("TOOL_TIMEOUT_SECONDS", default=5.0)
 # Turn-taking (voice/turns.py::TurnSettings): barge-in threshold, false-interruption resume, silence handling.
 VOICE_BARGE_IN_MS = env.int("VOICE_BARGE_IN_MS", default=200)
 VOICE_FALSE_INTERRUPTION_S = env.float("VOICE_FALSE_INTERRUPTION_S", default=2.0)
