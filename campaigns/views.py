@@ -11,7 +11,7 @@ from crm.roles import ADMINS, MANAGERS, role_required
 from dialer import controls
 from dialer.controls import CampaignControlError
 
-from . import playground, stats
+from . import playground, readiness, stats
 from .charts import funnel_chart, latency_chart
 from .diffs import diff_versions
 from .forms import CampaignForm, ScriptVersionForm
@@ -89,6 +89,8 @@ def campaign_control(request: HttpRequest, slug: str, action: str) -> HttpRespon
     else:
         campaign.refresh_from_db(fields=["status"])
         messages.success(request, f"{campaign.name} is now {campaign.get_status_display().lower()}.")
+        if action in ("start", "resume") and (reason := readiness.nothing_to_dial(campaign)):
+            messages.warning(request, reason)
     return redirect("campaign_detail", slug=slug)
 
 
@@ -101,6 +103,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         campaign.save()
         form.save_m2m()
         messages.success(request, f"Campaign {campaign.name} created. Add leads, then start it.")
+        _warn(request, form)
         return redirect("campaign_detail", slug=campaign.slug)
     return render(request, "campaigns/campaign_form.html", {"form": form, "campaign": None})
 
@@ -112,8 +115,14 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         campaign = form.save()
         messages.success(request, "Campaign settings saved.")
+        _warn(request, form)
         return redirect("campaign_detail", slug=campaign.slug)
     return render(request, "campaigns/campaign_form.html", {"form": form, "campaign": campaign})
+
+
+def _warn(request: HttpRequest, form: CampaignForm) -> None:
+    for warning in form.warnings:
+        messages.warning(request, warning)
 
 
 @role_required(ADMINS)

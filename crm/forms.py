@@ -48,6 +48,17 @@ class RescheduleForm(forms.Form):
 
 
 class RepSettingsForm(forms.ModelForm):
+    meeting_minutes = forms.IntegerField(
+        label="Meeting length (minutes)",
+        min_value=5,
+        max_value=480,
+        error_messages={
+            "min_value": "A meeting lasts at least 5 minutes.",
+            "max_value": "A meeting lasts at most 480 minutes (8 hours).",
+            "required": "Enter how many minutes a meeting lasts.",
+        },
+    )
+
     class Meta:
         model = Rep
         fields = ["timezone", "meeting_minutes"]
@@ -74,7 +85,7 @@ class AvailabilityForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["start"] >= data["end"]:
-            raise forms.ValidationError("Each block must end after it starts.")
+            self.add_error("end", "Each block must end after it starts.")
         return data
 
 

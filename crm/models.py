@@ -99,7 +99,11 @@ class Availability(models.Model):
         ordering = ["rep", "weekday", "start"]
         verbose_name_plural = "availability"
         constraints = [
-            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="availability_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")),
+                name="availability_start_before_end",
+                violation_error_message="Each block must end after it starts.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -196,7 +200,13 @@ class Turn(models.Model):
 
     class Meta:
         ordering = ["call", "index"]
-        constraints = [models.UniqueConstraint(fields=["call", "index"], name="turn_unique_index")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "index"],
+                name="turn_unique_index",
+                violation_error_message="This call already has a turn with that number.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.speaker}: {self.text[:40]}"
@@ -230,8 +240,13 @@ class Meeting(models.Model):
                 fields=["rep", "start"],
                 condition=~Q(status="canceled"),
                 name="meeting_rep_no_double_booking",
+                violation_error_message="The rep already has a meeting at that time; pick another slot.",
             ),
-            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="meeting_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")),
+                name="meeting_start_before_end",
+                violation_error_message="A meeting must end after it starts.",
+            ),
         ]
 
     def __str__(self) -> str:
