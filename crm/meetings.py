@@ -38,6 +38,8 @@ class SlotTaken(MeetingError):
 def available_actions(meeting: Meeting, now: dt.datetime | None = None) -> list[str]:
     """The buttons the meeting page offers for a meeting in its current state."""
     now = now or timezone.now()
+    if meeting.status == Status.CANCELED:
+        return ["reopen"] if meeting.end > now else []
     if meeting.status not in OPEN_STATUSES:
         return []
     actions = ["confirm"] if meeting.status in ALLOWED_FROM[Status.CONFIRMED] else []
@@ -61,6 +63,35 @@ def change_status(meeting: Meeting, action: str, now: dt.datetime | None = None)
     locked.status = status
     locked.save(update_fields=["status"])
     return locked
+
+
+def reopen(meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
+    """Undo a cancel: the meeting is booked again at its time, unless it is over or the rep's slot was taken since.
+
+    Raises MeetingError (SlotTaken for a clash) with a sentence for the rep.
+    """
+    now = now or timezone.now()
+    if meeting.status != Status.CANCELED:
+        state = meeting.get_status_display().lower()
+        raise MeetingError(f"Only a canceled meeting can be reopened; this one is {state}.")
+    if meeting.end <= now:
+        raise MeetingError("This meeting's time has passed, so it cannot be reopened; book a new one instead.")
+    clash = (
+        Meeting.objects.filter(rep=meeting.rep_id, start__lt=meeting.end, end__gt=meeting.start)
+        .exclude(status=Status.CANCELED)
+        .exclude(pk=meeting.pk)
+        .select_related("lead")
+        .first()
+    )
+    if clash is not None:
+        raise SlotTaken(_clash_message(meeting, clash))
+    try:
+        with transaction.atomic():
+            Meeting.objects.filter(pk=meeting.pk, status=Status.CANCELED).update(status=Status.BOOKED)
+    except IntegrityError as exc:
+        raise SlotTaken(f"{meeting.rep} was just booked at that time; the meeting stays canceled.") from exc
+    meeting.refresh_from_db()
+    return meeting
 
 
 def reschedule(meeting: Meeting, start: dt.datetime, now: dt.datetime | None = None) -> Meeting:

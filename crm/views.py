@@ -7,17 +7,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import calls_visible_to, meetings_visible_to
 from .calendar import invite
 from .exports import calls_csv, meetings_csv
 from .forms import AvailabilityFormSet, CallFilterForm, RepSettingsForm, RescheduleForm
-from .meetings import ACTIONS, MeetingError, agenda, available_actions, change_status, reschedule
+from .meetings import ACTIONS, MeetingError, agenda, available_actions, change_status, reopen, reschedule
 from .models import Availability, Rep
 from .recordings import recording_response
 from .roles import REPS, is_manager, role_required
@@ -58,18 +58,28 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "crm/meeting_detail.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def meeting_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """POST does the action; GET of "cancel" is the confirmation page that says what canceling does."""
     meeting = get_object_or_404(meetings_visible_to(request.user), pk=pk)
-    if action not in ACTIONS:
+    if action not in ACTIONS and action != "reopen":
         raise Http404("No such meeting action")
+    if request.method == "GET":
+        if action != "cancel":
+            return HttpResponseNotAllowed(["POST"])
+        return render(request, "crm/meeting_cancel.html", {"meeting": meeting, "tz": meeting.rep.timezone})
     try:
-        meeting = change_status(meeting, action)
+        meeting = reopen(meeting) if action == "reopen" else change_status(meeting, action)
     except MeetingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Meeting marked {meeting.get_status_display().lower()}.")
+        if action == "reopen":
+            messages.success(request, "Meeting reopened: it is booked again at the same time.")
+        elif action == "cancel":
+            messages.success(request, "Meeting canceled; the slot is free. Reopen it if that was a mistake.")
+        else:
+            messages.success(request, f"Meeting marked {meeting.get_status_display().lower()}.")
     return redirect("meeting_detail", pk=pk)
 
 
