@@ -3,6 +3,13 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 
 
+def pytest_configure(config):
+    """The dialer's in-process beat stays off in tests (a test that wants it turns it on)."""
+    from django.conf import settings
+
+    settings.DIALER_INPROCESS = "off"
+
+
 def pytest_report_header(config):
     from django.conf import settings
 
