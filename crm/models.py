@@ -251,3 +251,13 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead} with {self.rep} at {self.start:%Y-%m-%d %H:%M}"
+
+
+class Profile(models.Model):
+    """A user's own page settings. An empty time zone means "the browser's", until the user picks one."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    timezone = models.CharField(max_length=64, blank=True, help_text="IANA zone the user reads times in")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.timezone or 'browser zone'})"
