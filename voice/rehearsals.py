@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignLead
 from crm.models import Call, Meeting, Turn
 from voice import metrics
 from voice.loopback import LoopbackServer
@@ -51,9 +51,14 @@ def _p(values: list[float]) -> dict[str, float]:
 
 
 def rehearse(campaign: Campaign, calls: int, timeout: float = 900.0, poll: float = 0.25) -> RehearsalReport:
+    """Dial up to `calls` of the campaign's due leads now and wait (at most `timeout` seconds) for them to end.
+
+    The campaign runs for the rehearsal's span only: one that was not running before (draft, paused, stopped…)
+    is paused when the rehearsal ends, so a dialer started later (`make serve`, beat) does not carry on with the
+    leads the rehearsal left; one a manager had already started keeps running.
+    """
     from config.celery import app
     from dialer.claims import claim_due_leads
-    from dialer.controls import start_campaign
 
     # The loopback server runs without lifespan, so the ASGI start-up check never runs there: a vendor chosen
     # without its key must fail here, naming the variable, before anything is dialed.
@@ -62,10 +67,10 @@ def rehearse(campaign: Campaign, calls: int, timeout: float = 900.0, poll: float
     app.conf.task_always_eager = True
     started = time.monotonic()
     placed: list[int] = []
+    was_running = True
     try:
         with LoopbackServer():
-            if campaign.status != Campaign.Status.RUNNING:
-                start_campaign(campaign, None)
+            was_running = _run_for_the_rehearsal(campaign)
             idle_rounds = 0
             while time.monotonic() - started < timeout:
                 remaining = calls - len(placed)
@@ -80,7 +85,29 @@ def rehearse(campaign: Campaign, calls: int, timeout: float = 900.0, poll: float
                 time.sleep(poll)
     finally:
         app.conf.task_always_eager = was_eager
+        if not was_running:
+            _pause_after_the_rehearsal(campaign)
     return summarise(campaign, placed, time.monotonic() - started)
+
+
+def _run_for_the_rehearsal(campaign: Campaign) -> bool:
+    """Start or resume the campaign; True when it was already running."""
+    from dialer.controls import resume_campaign, start_campaign
+
+    status = campaign.status
+    if status == Campaign.Status.RUNNING:
+        return True
+    if status == Campaign.Status.PAUSED:
+        resume_campaign(campaign, None)
+    else:
+        start_campaign(campaign, None)
+    return False
+
+
+def _pause_after_the_rehearsal(campaign: Campaign) -> None:
+    """Pause the campaign unless it completed (nothing left to dial) or someone else changed it meanwhile."""
+    Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).update(status=Campaign.Status.PAUSED)
+    campaign.refresh_from_db(fields=["status"])
 
 
 def summarise(campaign: Campaign, call_ids: list[int], seconds: float) -> RehearsalReport:
@@ -121,6 +148,9 @@ def table(report: RehearsalReport) -> str:
     ]
     if report.unfinished:
         lines.append(f"  not finalized yet: calls {', '.join(map(str, report.unfinished))}")
+    if report.campaign.status == Campaign.Status.PAUSED:
+        waiting = report.campaign.hopper.filter(state__in=CampaignLead.DIALABLE_STATES).count()
+        lines += ["", f"The campaign is paused again: {waiting} leads wait. Resume it on its page to dial them."]
     base = settings.PUBLIC_BASE_URL
     lines += [
         "",
