@@ -27,10 +27,11 @@ def zone_or_none(name: str | None) -> ZoneInfo | None:
 
 
 def zone_for(user, browser_zone: str = "") -> ZoneInfo:
-    """The zone `user` reads times in: profile choice > browser zone > their rep zone > settings.TIME_ZONE."""
+    """The zone `user` reads times in: profile choice > their rep zone (set on "My hours") > browser zone >
+    settings.TIME_ZONE."""
     if user is not None and user.is_authenticated:
         chosen = Profile.objects.filter(user=user).values_list("timezone", flat=True).first()
-        zone = zone_or_none(chosen) or zone_or_none(browser_zone)
+        zone = zone_or_none(chosen)
         if zone is None:
             zone = zone_or_none(Rep.objects.filter(user=user).values_list("timezone", flat=True).first())
         if zone is not None:
@@ -57,6 +58,13 @@ def format_when(moment: dt.datetime | None, zone: ZoneInfo, seconds: bool = Fals
     local = moment.astimezone(zone)
     clock = f"{local:%H:%M:%S}" if seconds else f"{local:%H:%M}"
     return f"{local:%a} {local.day} {local:%b %Y}, {clock} {zone_label(moment, zone)}"
+
+
+def format_span(start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> str:
+    """A meeting's time in the site's format: "Tue 1 Dec 2026, 10:00–10:30 EST" (the end's date when it differs)."""
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    finish = f"{last:%H:%M}" if first.date() == last.date() else f"{last:%a} {last.day} {last:%b}, {last:%H:%M}"
+    return f"{first:%a} {first.day} {first:%b %Y}, {first:%H:%M}–{finish} {zone_label(start, zone)}"
 
 
 def format_clock(moment: dt.datetime | None, zone: ZoneInfo) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import lead_views, views
+from . import account_views, lead_views, views
 
 urlpatterns = [
     path("meetings/", views.meeting_list, name="meeting_list"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("calls/", views.call_list, name="call_list"),
     path("calls/<int:pk>/", views.call_detail, name="call_detail"),
     path("calls/<int:pk>/recording/", views.call_recording, name="call_recording"),
+    path("account/", account_views.account, name="account"),
     path("leads/", lead_views.lead_list, name="lead_list"),
     path("leads/<int:pk>/", lead_views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/dnc/add/", lead_views.lead_dnc_add, name="lead_dnc_add"),

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -35,8 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
     meetings = list(meetings_visible_to(request.user))
-    rep = Rep.objects.filter(user=request.user).first()
-    context = {"groups": agenda(meetings), "tz": rep.timezone if rep else settings.TIME_ZONE}
+    context = {"groups": agenda(meetings)}
     return render(request, "crm/meeting_list.html", context)
 
 

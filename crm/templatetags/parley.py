@@ -1,5 +1,6 @@
 """Template filters for the site's one way of writing times: `{{ t|when:user }}`, `{{ t|when:"America/Chicago" }}`,
-`{{ t|clock:user }}`; and `{{ code|outcome_label }}`."""
+`{{ t|clock:user }}`,
+`{{ meeting|span:user }}`; and `{{ code|outcome_label }}`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,7 @@ from django import template
 from django.utils import timezone
 
 from crm.models import Call
-from crm.profiles import format_clock, format_when, zone_for, zone_or_none
+from crm.profiles import format_clock, format_span, format_when, zone_for, zone_or_none
 
 register = template.Library()
 
@@ -35,6 +36,12 @@ def when(value: dt.datetime | None, who=None) -> str:
 def clock(value: dt.datetime | None, who=None) -> str:
     """The time of day with seconds and zone label: "10:04:31 EST"."""
     return format_clock(value, _zone(who))
+
+
+@register.filter
+def span(meeting, who=None) -> str:
+    """A meeting's start–end in `who`'s zone: "Tue 1 Dec 2026, 10:00–10:30 EST"."""
+    return format_span(meeting.start, meeting.end, _zone(who))
 
 
 @register.filter
