@@ -260,4 +260,11 @@ class ScriptVersionForm(forms.Form):
         return [{"question": q, "answer": a} for q, a in _pairs(self.cleaned_data["knowledge_base"], "entry")]
 
     def version_fields(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k != "publish"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("publish", "name")}
+
+
+class NewScriptForm(ScriptVersionForm):
+    """A new script: its name and the content of version 1."""
+
+    name = forms.CharField(max_length=200, error_messages={"required": "Give the script a name."})
+    field_order = ["name"]

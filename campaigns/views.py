@@ -14,9 +14,9 @@ from dialer.controls import CampaignControlError
 from . import confirmations, playground, readiness, stats
 from .charts import funnel_chart, latency_chart
 from .diffs import diff_versions
-from .forms import CampaignForm, ScriptVersionForm
+from .forms import CampaignForm, NewScriptForm, ScriptVersionForm
 from .models import Campaign, Script, ScriptVersion
-from .scripts import publish_version, save_new_version
+from .scripts import create_script, publish_version, save_new_version
 
 CONTROLS = {
     "start": controls.start_campaign,
@@ -134,6 +134,18 @@ def _warn(request: HttpRequest, form: CampaignForm) -> None:
 def script_list(request: HttpRequest) -> HttpResponse:
     scripts = Script.objects.select_related("published_version").prefetch_related("versions")
     return render(request, "campaigns/script_list.html", {"scripts": scripts})
+
+
+@role_required(ADMINS)
+def script_create(request: HttpRequest) -> HttpResponse:
+    form = NewScriptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        publish = form.cleaned_data["publish"]
+        script = create_script(form.cleaned_data["name"], user=request.user, publish=publish, **form.version_fields())
+        state = "version 1 published" if publish else "version 1 saved, not published yet"
+        messages.success(request, f"{script.name} created: {state}.")
+        return redirect("script_edit", slug=script.slug)
+    return render(request, "campaigns/script_new.html", {"form": form})
 
 
 @role_required(ADMINS)
