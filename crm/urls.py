@@ -11,6 +11,7 @@ urlpatterns = [
     path("availability/", views.availability_edit, name="availability_edit"),
     path("calls/", views.call_list, name="call_list"),
     path("calls/<int:pk>/", views.call_detail, name="call_detail"),
+    path("calls/<int:pk>/live/", views.call_live, name="call_live"),
     path("calls/<int:pk>/recording/", views.call_recording, name="call_recording"),
     path("account/", account_views.account, name="account"),
     path("leads/", lead_views.lead_list, name="lead_list"),

@@ -21,7 +21,7 @@ from .models import Availability, Rep
 from .recordings import recording_response
 from .roles import REPS, is_manager, role_required
 from .timelines import call_timeline
-from .transcripts import qualification_answers, transcript_lines
+from .transcripts import more_to_come, qualification_answers, transcript_lines
 
 
 @login_required
@@ -153,8 +153,17 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "answers": qualification_answers(call),
         "events": call_timeline(call),
         "meetings": call.meetings.select_related("rep__user"),
+        "live": more_to_come(call),
     }
     return render(request, "crm/call_detail.html", context)
+
+
+@login_required
+def call_live(request: HttpRequest, pk: int) -> HttpResponse:
+    """The part of the call page htmx polls during a call: status and the turns saved so far."""
+    call = get_object_or_404(calls_visible_to(request.user), pk=pk)
+    context = {"call": call, "lines": transcript_lines(list(call.turns.all())), "live": more_to_come(call)}
+    return render(request, "crm/_call_live.html", context)
 
 
 @login_required
