@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import Meeting
+from .profiles import format_when
 
 Status = Meeting.Status
 OPEN_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.RESCHEDULED)
@@ -121,11 +122,9 @@ def reschedule(meeting: Meeting, start: dt.datetime, now: dt.datetime | None = N
 
 
 def _clash_message(meeting: Meeting, clash: Meeting) -> str:
-    local = timezone.localtime(clash.start, ZoneInfo(meeting.rep.timezone))
-    return (
-        f"{meeting.rep} already has a meeting with {clash.lead.full_name or 'another lead'} "
-        f"at {local:%a %d %b %H:%M} ({meeting.rep.timezone}); pick another time."
-    )
+    when = format_when(clash.start, ZoneInfo(meeting.rep.timezone))
+    who = clash.lead.full_name or "another lead"
+    return f"{meeting.rep} already has a meeting with {who} at {when}; pick another time."
 
 
 @dataclass(frozen=True)

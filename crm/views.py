@@ -18,6 +18,7 @@ from .exports import calls_csv, meetings_csv
 from .forms import AvailabilityFormSet, CallFilterForm, RepSettingsForm, RescheduleForm
 from .meetings import ACTIONS, MeetingError, agenda, available_actions, change_status, reopen, reschedule
 from .models import Availability, Rep
+from .profiles import format_when
 from .recordings import recording_response
 from .roles import REPS, is_manager, role_required
 from .timelines import call_timeline
@@ -97,8 +98,7 @@ def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     except MeetingError as exc:
         messages.error(request, str(exc))
     else:
-        local = timezone.localtime(meeting.start, ZoneInfo(meeting.rep.timezone))
-        messages.success(request, f"Meeting moved to {local:%A %d %B, %H:%M}.")
+        messages.success(request, f"Meeting moved to {format_when(meeting.start, ZoneInfo(meeting.rep.timezone))}.")
     return redirect("meeting_detail", pk=pk)
 
 
