@@ -5,7 +5,13 @@ hopper, so the Start button can warn at once.
 """
 from __future__ import annotations
 
-from django.db.models import Count
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from crm.profiles import format_when
 
 from .models import Campaign, CampaignLead
 
@@ -18,16 +24,24 @@ DEAD_ENDS = {
 }
 
 
-def nothing_to_dial(campaign: Campaign) -> str | None:
-    """None when the hopper holds a lead to dial or in flight; else one sentence saying why it holds none.
+def nothing_to_dial(campaign: Campaign, zone: ZoneInfo, now: dt.datetime | None = None) -> str | None:
+    """None when the hopper holds a lead due now or in flight; else one sentence saying why it holds none.
 
-    Shape of the sentence: "… has no leads." or "… has nothing to dial: 2 on the do-not-call list, 1 out of attempts."
+    Shapes: "… has no leads.", "… has nothing to dial: 2 on the do-not-call list, 1 out of attempts.", or
+    "… has nothing due yet: 3 leads wait to retry, the first at Tue 1 Dec 2026, 10:00 EST." (times in `zone`).
     """
-    counts = dict(
-        CampaignLead.objects.filter(campaign=campaign).values_list("state").annotate(n=Count("id")).order_by()
-    )
-    if any(counts.get(state) for state in (*CampaignLead.DIALABLE_STATES, State.CLAIMED)):
+    now = now or timezone.now()
+    hopper = CampaignLead.objects.filter(campaign=campaign)
+    counts = dict(hopper.values_list("state").annotate(n=Count("id")).order_by())
+    if counts.get(State.CLAIMED):
         return None
+    dialable = hopper.filter(state__in=CampaignLead.DIALABLE_STATES)
+    if dialable.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).exists():
+        return None
+    if waiting := sum(counts.get(state, 0) for state in CampaignLead.DIALABLE_STATES):
+        first = format_when(dialable.aggregate(first=Min("next_attempt_at"))["first"], zone)
+        leads = f"{waiting} lead{'s' if waiting != 1 else ''} wait{'s' if waiting == 1 else ''}"
+        return f"{campaign.name} has nothing due yet: {leads} to retry, the first at {first}."
     if not counts:
         return f"{campaign.name} has nothing to dial: the campaign has no leads. Upload leads (CSV) to start calling."
     parts = [f"{counts[state]} {label}" for state, label in DEAD_ENDS.items() if counts.get(state)]

@@ -94,8 +94,9 @@ def campaign_control(request: HttpRequest, slug: str, action: str) -> HttpRespon
     else:
         campaign.refresh_from_db(fields=["status"])
         messages.success(request, f"{campaign.name} is now {campaign.get_status_display().lower()}.")
-        if action in ("start", "resume") and (reason := readiness.nothing_to_dial(campaign)):
-            messages.warning(request, reason)
+        waiting = action in ("start", "resume") and readiness.nothing_to_dial(campaign, request.user.parley_zone)
+        if waiting:
+            messages.warning(request, waiting)
     return redirect("campaign_detail", slug=slug)
 
 

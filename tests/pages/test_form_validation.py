@@ -104,6 +104,22 @@ def test_starting_a_campaign_with_no_dialable_leads_warns_why(client, manager):
     assert "nothing to dial" in page and "1 on the do-not-call list" in page and "1 out of attempts" in page
 
 
+def test_starting_a_campaign_whose_leads_all_wait_says_when_the_first_is_due(client, manager):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    campaign = factories.campaign("later", name="Later")
+    due = timezone.now().replace(microsecond=0) + dt.timedelta(hours=2)
+    for later in (due, due + dt.timedelta(hours=1)):
+        factories.hopper_entry(campaign, factories.lead(), state="retry", attempts=1, next_attempt_at=later)
+    client.force_login(manager)
+    client.cookies["tz"] = "UTC"
+    page = client.post("/campaigns/later/control/start/", follow=True).content.decode()
+    when = f"{due:%a} {due.day} {due:%b %Y}, {due:%H:%M} UTC"
+    assert f"Later has nothing due yet: 2 leads wait to retry, the first at {when}." in page
+
+
 def test_starting_a_campaign_with_leads_has_no_warning(client, manager):
     campaign = factories.campaign("full")
     factories.hopper_entry(campaign, factories.lead())
