@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignLead
 
@@ -48,9 +49,16 @@ class CallFilterForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
+    """A new start on the rep's clock; `zone` (the rep's) sets the input's earliest value to now."""
+
     start = forms.DateTimeField(
         label="New start", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
+
+    def __init__(self, *args, zone: ZoneInfo | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if zone is not None:
+            self.fields["start"].widget.attrs["min"] = f"{timezone.now().astimezone(zone):%Y-%m-%dT%H:%M}"
 
 
 class RepSettingsForm(forms.ModelForm):

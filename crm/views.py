@@ -52,7 +52,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lines": transcript_lines(turns),
         "answers": qualification_answers(call) if call else [],
         "actions": available_actions(meeting),
-        "reschedule_form": RescheduleForm(),
+        "reschedule_form": RescheduleForm(zone=ZoneInfo(meeting.rep.timezone)),
     }
     return render(request, "crm/meeting_detail.html", context)
 

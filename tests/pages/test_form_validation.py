@@ -128,6 +128,19 @@ def test_starting_a_campaign_with_leads_has_no_warning(client, manager):
     assert "nothing to dial" not in page and "is now running" in page
 
 
+def test_the_reschedule_input_starts_at_now_on_the_reps_clock(client, rep):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    meeting = factories.meeting(rep)
+    client.force_login(rep.user)
+    earliest = _limits(client.get(f"/meetings/{meeting.pk}/").content.decode(), "start")[0]
+    now = timezone.now().astimezone(ZoneInfo(rep.timezone)).replace(tzinfo=None)
+    assert abs(dt.datetime.fromisoformat(earliest) - now) < dt.timedelta(minutes=2)
+
+
 def _hours(rep: Rep, **block) -> dict:
     data = {
         "rep-timezone": rep.timezone,
