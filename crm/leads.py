@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -76,7 +77,25 @@ def _next_step(entry: CampaignLead, now: dt.datetime) -> str:
         return f"Waits: the campaign is {campaign.get_status_display().lower()}."
     if entry.next_attempt_at and entry.next_attempt_at > now:
         return "Waits for its next attempt time, then the campaign's calling window."
-    return "Due: dialed in the campaign's next calling window."
+    return _window_step(entry, now)
+
+
+def _window_step(entry: CampaignLead, now: dt.datetime) -> str:
+    """For a due lead of a running campaign: dialed soon, or what the calling window is waiting for."""
+    from dialer.windows import effective_window, lead_inside
+
+    campaign, lead = entry.campaign, entry.lead
+    names = [n for n in lead.timezone.split(",") if n] or [n for n in [campaign.default_timezone] if n]
+    if not names:
+        return "Never dialed: its time zone is unknown and the campaign has no default zone."
+    if lead_inside(lead, campaign, now):
+        return "Due: dialed as soon as a line is free."
+    start, end = effective_window(campaign)
+    local = now.astimezone(ZoneInfo(names[0]))
+    return (
+        f"Waits for the calling window: it is {local:%a %H:%M} in {names[0]}; "
+        f"calls go out {start:%H:%M}–{end:%H:%M} their time on the campaign's days."
+    )
 
 
 @transaction.atomic

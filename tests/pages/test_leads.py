@@ -63,6 +63,24 @@ def test_the_lead_page_shows_calls_hopper_state_and_next_attempt(client, manager
     assert 'id="calls"' in page and "/calls/" in page
 
 
+def test_the_lead_page_says_when_a_due_lead_waits_for_its_window(client, manager, world):
+    import zoneinfo
+
+    now = timezone.now()
+    # A zone where it is now 02:00–03:00, outside any legal window.
+    zone = next(
+        z for z in sorted(zoneinfo.available_timezones())
+        if "/" in z and now.astimezone(zoneinfo.ZoneInfo(z)).hour == 2
+    )
+    Lead.objects.filter(pk=world["pat"].pk).update(timezone=zone)
+    CampaignLead.objects.filter(lead=world["pat"]).update(state="pending", next_attempt_at=None)
+    world["spring"].status = "running"
+    world["spring"].save()
+    client.force_login(manager)
+    page = client.get(f"/leads/{world['pat'].pk}/").content.decode()
+    assert "Waits for the calling window: it is" in page and f"in {zone}" in page and "09:00–20:00 their time" in page
+
+
 def test_a_manager_edits_a_lead(client, manager, world):
     client.force_login(manager)
     data = {"first_name": "Patricia", "last_name": "Lee", "company": "Globex", "email": "p@globex.example",
