@@ -28,9 +28,11 @@ BOOKING_WORDS = re.compile(r"\b(book|meeting|demo|appointment|schedul)", re.IGNO
 LEGAL_HOURS = f"{LEGAL_START:%H:%M}–{LEGAL_END:%H:%M}"
 
 
-def _limited(field: type[forms.Field], low, high, too_low: str, too_high: str, **kwargs) -> forms.Field:
-    """A number field whose HTML min/max and server-side messages state the same limits."""
+def _limited(name: str, field: type[forms.Field], low, high, too_low: str, too_high: str, **kwargs) -> forms.Field:
+    """A number field for Campaign.`name` (starting at the model's default) whose HTML min/max and server-side
+    messages state the same limits."""
     return field(
+        initial=Campaign._meta.get_field(name).default,
         min_value=low,
         max_value=high,
         error_messages={"min_value": too_low, "max_value": too_high, "required": "Enter a number."},
@@ -48,23 +50,50 @@ class CampaignForm(forms.ModelForm):
     """A campaign's settings. After `is_valid()`, `warnings` lists what was accepted but will not work as hoped."""
 
     max_concurrency = _limited(
-        forms.IntegerField, 1, 500, "Allow at least 1 call at a time.", "At most 500 calls at a time.",
-        label="Max concurrency", help_text="Calls in flight at once.",
+        "max_concurrency",
+        forms.IntegerField,
+        1,
+        500,
+        "Allow at least 1 call at a time.",
+        "At most 500 calls at a time.",
+        label="Max concurrency",
+        help_text="Calls in flight at once.",
     )
     calls_per_second = _limited(
-        forms.FloatField, 0.1, 50, "Allow more than 0 calls per second (at least 0.1).", "At most 50 calls per second.",
-        label="Calls per second", widget=forms.NumberInput(attrs={"step": "0.1"}),
+        "calls_per_second",
+        forms.FloatField,
+        0.1,
+        50,
+        "Allow more than 0 calls per second (at least 0.1).",
+        "At most 50 calls per second.",
+        label="Calls per second",
+        widget=forms.NumberInput(attrs={"step": "0.1"}),
     )
     max_attempts = _limited(
-        forms.IntegerField, 1, 20, "Allow at least 1 attempt per lead.", "At most 20 attempts per lead.",
+        "max_attempts",
+        forms.IntegerField,
+        1,
+        20,
+        "Allow at least 1 attempt per lead.",
+        "At most 20 attempts per lead.",
         label="Max attempts",
     )
     ring_timeout_seconds = _limited(
-        forms.IntegerField, 5, 120, "Let it ring at least 5 seconds.", "Ring at most 120 seconds.",
+        "ring_timeout_seconds",
+        forms.IntegerField,
+        5,
+        120,
+        "Let it ring at least 5 seconds.",
+        "Ring at most 120 seconds.",
         label="Ring timeout (seconds)",
     )
     max_call_seconds = _limited(
-        forms.IntegerField, 30, 7200, "Allow calls of at least 30 seconds.", "Calls last at most 7200 seconds (2 h).",
+        "max_call_seconds",
+        forms.IntegerField,
+        30,
+        7200,
+        "Allow calls of at least 30 seconds.",
+        "Calls last at most 7200 seconds (2 h).",
         label="Longest call (seconds)",
     )
     calling_days = forms.TypedMultipleChoiceField(

@@ -71,6 +71,14 @@ def test_the_inputs_carry_the_same_limits_as_the_messages(client, manager):
     assert _limits(page, "retry_busy")[0] == "1"
 
 
+def test_a_new_campaign_form_starts_from_the_defaults(client, manager):
+    client.force_login(manager)
+    page = client.get("/campaigns/new/").content.decode()
+    for name, value in (("max_concurrency", "5"), ("calls_per_second", "1.0"), ("max_attempts", "3"),
+                        ("ring_timeout_seconds", "25"), ("max_call_seconds", "600")):
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{value}"', page), name
+
+
 def test_a_window_partly_outside_the_legal_hours_is_saved_with_a_warning(client, manager, rep):
     script = factories.script()
     client.force_login(manager)
