@@ -162,7 +162,8 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def call_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The part of the call page htmx polls during a call: status and the turns saved so far."""
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
-    context = {"call": call, "lines": transcript_lines(list(call.turns.all())), "live": more_to_come(call)}
+    lines = transcript_lines(list(call.turns.all()))
+    context = {"call": call, "lines": lines, "live": more_to_come(call), "oob": True}
     return render(request, "crm/_call_live.html", context)
 
 
