@@ -28,7 +28,10 @@ class RehearsalReport:
     seconds: float
     outcomes: dict[str, int]
     meetings_booked: int
-    turns: int
+    turns: int  # every saved turn, both speakers (each call page lists them)
+    agent_turns: int
+    caller_turns: int
+    timed_agent_turns: int  # agent turns with a voice-to-voice time: the campaign page's latency table counts these
     interruptions: int
     v2v_ms: dict[str, float]
     overhead_ms: dict[str, float]
@@ -40,6 +43,9 @@ class RehearsalReport:
             "outcomes": self.outcomes,
             "meetings_booked": self.meetings_booked,
             "turns": self.turns,
+            "agent_turns": self.agent_turns,
+            "caller_turns": self.caller_turns,
+            "timed_agent_turns": self.timed_agent_turns,
             "interruptions": self.interruptions,
             "v2v_ms": self.v2v_ms,
             "overhead_ms": self.overhead_ms,
@@ -123,6 +129,9 @@ def summarise(campaign: Campaign, call_ids: list[int], seconds: float) -> Rehear
         outcomes=dict(sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
         meetings_booked=Meeting.objects.filter(call__in=call_ids).count(),
         turns=Turn.objects.filter(call__in=call_ids).count(),
+        agent_turns=agent_turns.count(),
+        caller_turns=Turn.objects.filter(call__in=call_ids, speaker=Turn.Speaker.CALLER).count(),
+        timed_agent_turns=len(v2v),
         interruptions=agent_turns.filter(interrupted=True).count(),
         v2v_ms=_p(v2v),
         overhead_ms=_p(overhead),
@@ -142,8 +151,10 @@ def table(report: RehearsalReport) -> str:
     lines += [f"  {labels.get(k, k).ljust(width)}  {n:5d}" for k, n in report.outcomes.items()]
     lines += [
         "",
-        f"  meetings booked {report.meetings_booked} · turns {report.turns} · interruptions {report.interruptions}",
-        f"  voice-to-voice p50 {report.v2v_ms['p50']:.0f} ms, p95 {report.v2v_ms['p95']:.0f} ms · "
+        f"  meetings booked {report.meetings_booked} · turns {report.turns} (agent {report.agent_turns}, "
+        f"caller {report.caller_turns}) · interruptions {report.interruptions}",
+        f"  voice-to-voice over {report.timed_agent_turns} timed agent turns: p50 {report.v2v_ms['p50']:.0f} ms, "
+        f"p95 {report.v2v_ms['p95']:.0f} ms · "
         f"pipeline overhead p50 {report.overhead_ms['p50']:.1f} ms, p95 {report.overhead_ms['p95']:.1f} ms",
     ]
     if report.unfinished:

@@ -5,6 +5,7 @@ import json
 from django.core.management import call_command
 
 from campaigns.models import Campaign
+from campaigns.stats import latency_by_day
 from dialer import pacing, windows
 from tests import factories
 
@@ -31,6 +32,9 @@ def test_rehearse_prints_the_outcomes_and_latencies_as_json(transactional_db, se
     assert report["meetings_booked"] == 0 and report["turns"] >= 4
     assert report["v2v_ms"]["p50"] > 300  # measured on real turns (the emulated vendors alone take 390 ms)
     assert set(report["overhead_ms"]) == {"p50", "p95"}
+    # The console's counts are the pages' counts: every turn (call pages), timed agent turns (latency table).
+    assert report["turns"] == report["agent_turns"] + report["caller_turns"]
+    assert report["timed_agent_turns"] == sum(day.turns for day in latency_by_day(campaign)) > 0
 
 
 def _quick_rehearsal_settings(settings) -> None:
