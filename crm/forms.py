@@ -178,3 +178,11 @@ class DoNotCallForm(forms.Form):
         error_messages={"required": "Say why the number goes on the list (e.g. “asked by email”)."},
         widget=forms.TextInput(attrs={"placeholder": "Why, e.g. asked by email"}),
     )
+
+
+class DoNotCallRemovalForm(forms.Form):
+    reason = forms.CharField(
+        max_length=255,
+        error_messages={"required": "Say why the number comes off the list (e.g. “consent given in writing”)."},
+        widget=forms.TextInput(attrs={"placeholder": "Why, e.g. consent given in writing"}),
+    )

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import leads
-from .forms import DoNotCallForm, LeadFilterForm, LeadForm
+from .forms import DoNotCallForm, DoNotCallRemovalForm, LeadFilterForm, LeadForm
 from .models import DoNotCall, Lead
 from .roles import ADMINS, MANAGERS, is_admin, role_required
 
@@ -34,12 +34,13 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, lead, form=form)
 
 
-def _detail(request: HttpRequest, lead: Lead, form: LeadForm | None = None, dnc_form=None, status: int = 200):
+def _detail(request, lead: Lead, form=None, dnc_form=None, remove_form=None, status: int = 200) -> HttpResponse:
     context = {
         "lead": lead,
         "form": form or LeadForm(instance=lead),
         "dnc": DoNotCall.objects.filter(phone=lead.phone).first(),
         "dnc_form": dnc_form or DoNotCallForm(),
+        "remove_form": remove_form or DoNotCallRemovalForm(prefix="remove"),
         "may_remove_dnc": is_admin(request.user),
         "places": leads.places(lead),
         "calls": lead.calls.select_related("campaign").order_by("-created_at", "-id")[:50],
@@ -64,6 +65,9 @@ def lead_dnc_add(request: HttpRequest, pk: int) -> HttpResponse:
 def lead_dnc_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """Taking a number off the list is an Admin's decision (Managers may only add)."""
     lead = get_object_or_404(Lead, pk=pk)
-    if leads.remove_from_dnc(lead):
+    form = DoNotCallRemovalForm(request.POST, prefix="remove")
+    if not form.is_valid():
+        return _detail(request, lead, remove_form=form, status=400)
+    if leads.remove_from_dnc(lead, form.cleaned_data["reason"], user=request.user):
         messages.success(request, f"{lead.phone} is off the do-not-call list; its campaigns may dial it again.")
     return redirect("lead_detail", pk=lead.pk)

@@ -3,6 +3,7 @@ campaign; putting a number on the do-not-call list by hand and (Admins only) tak
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -14,6 +15,8 @@ from django.utils import timezone
 from campaigns.models import CampaignLead
 
 from .models import DoNotCall, Lead
+
+log = logging.getLogger(__name__)
 
 State = CampaignLead.State
 # Fewer digits than this are not searched as a phone number ("3" would match almost everyone).
@@ -112,13 +115,16 @@ def add_to_dnc(lead: Lead, reason: str) -> DoNotCall:
 
 
 @transaction.atomic
-def remove_from_dnc(lead: Lead) -> int:
-    """Take the number off the list (an Admin's decision) and give its campaigns back the attempts it has left.
+def remove_from_dnc(lead: Lead, reason: str, user=None) -> int:
+    """Take the number off the list (an Admin's decision, logged with `reason` and `user`) and give its campaigns
+    back the attempts it has left.
 
     Returns how many do-not-call entries were deleted (0 or 1). A campaign row with attempts left goes back to
     pending (never tried) or retry (due now); one with none left becomes exhausted.
     """
     deleted, _ = DoNotCall.objects.filter(phone=lead.phone).delete()
+    if deleted:
+        log.warning("Do-not-call entry for lead %s removed by %s: %s", lead.pk, user, reason)
     for entry in CampaignLead.objects.filter(lead=lead, state=State.DO_NOT_CALL).select_related("campaign"):
         if entry.attempts >= entry.campaign.max_attempts:
             entry.state = State.EXHAUSTED

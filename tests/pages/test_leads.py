@@ -119,7 +119,9 @@ def test_only_an_admin_takes_a_lead_off_the_dnc_list(client, manager, admin_user
     assert DoNotCall.objects.exists()
 
     client.force_login(admin_user)
-    client.post(f"/leads/{world['pat'].pk}/dnc/remove/", {"reason": "Consent given again"})
+    page = client.post(f"/leads/{world['pat'].pk}/dnc/remove/", {"remove-reason": ""}).content.decode()
+    assert "Say why the number comes off the list" in page and DoNotCall.objects.exists()
+    client.post(f"/leads/{world['pat'].pk}/dnc/remove/", {"remove-reason": "Consent given again"})
     assert not DoNotCall.objects.exists()
     assert CampaignLead.objects.get(lead=world["pat"]).state == "retry"
 
