@@ -165,7 +165,7 @@ def table(report: RehearsalReport) -> str:
     base = settings.PUBLIC_BASE_URL
     lines += [
         "",
-        "Browse them: `make serve`, log in as manager / parley-demo, then open",
+        "Browse them: `make serve`, log in as manager / parley-demo (rep1 / parley-demo sees the meetings), then open",
         f"  {base}/campaigns/{report.campaign.slug}/  (outcomes, latency)",
         f"  {base}/calls/  (each call's transcript, what the caller heard, and its stereo recording)",
         f"  {base}/meetings/  (meetings booked)",

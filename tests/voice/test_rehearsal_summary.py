@@ -43,3 +43,14 @@ def test_a_refusal_and_an_opt_out_read_as_what_the_caller_wanted():
     opted_out = _summary([("agent", "Hi Pat."), ("caller", "Please take me off your list.")]).summary
     assert refused == "The caller said they were not interested (“Sorry, I'm not interested.”)."
     assert opted_out == "The caller asked not to be called again, and the agent confirmed they will not be."
+
+
+def test_a_voicemail_greeting_is_not_taken_for_a_caller():
+    summary = _summary([
+        ("caller", "Hi, you have reached the voicemail of Pat. Please leave a message after the tone."),
+        ("agent", "Hi, this is Sam, an AI assistant calling for Parley Demo Co."),
+    ]).summary
+    assert summary == (
+        "The call reached a voicemail greeting (“Hi, you have reached the voicemail of Pat. Please leave a message "
+        "after the tone.”), and the agent left the script's message."
+    )

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from voice.sim.agent import NOT_INTERESTED, OPT_OUT, _has
 
 THINKING = ("think about it", "not now", "not right now")
+VOICEMAIL = ("voicemail", "leave a message", "after the tone", "after the beep")
 GREETINGS = {"hello?", "hi?", "yes?", "hello, who is this?"}
 _BOOKED = re.compile(r"all set with (?P<rep>.+?) on (?P<when>.+?)\.", re.IGNORECASE)
 _TRANSFER = re.compile(r"connecting you with (?P<rep>.+?) now", re.IGNORECASE)
@@ -53,6 +54,9 @@ def _how_it_ended(agent: list[str], caller: list[str]) -> str:
             return f"The caller booked a meeting with {booked['rep']} for {booked['when']}."
         if moved := _TRANSFER.search(text):
             return f"The caller asked for a person and was transferred to {moved['rep']}."
+    if _has(caller[0], VOICEMAIL):
+        left = "and the agent left the script's message" if agent else "and no message was left"
+        return f"The call reached a voicemail greeting ({_quote(caller[0])}), {left}."
     if any(_has(t, OPT_OUT) for t in caller):
         return "The caller asked not to be called again, and the agent confirmed they will not be."
     if any(_has(t, NOT_INTERESTED) for t in caller):
