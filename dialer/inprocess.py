@@ -97,7 +97,7 @@ class InProcessScheduler:
             while not self._stop.is_set():
                 started = time.monotonic()
                 try:
-                    task.apply(throw=True)
+                    task()  # the task's own function, in this thread (what a worker runs when beat sends it)
                 except Exception:
                     log.exception("In-process scheduler: %s failed", job.task)
                 finally:
