@@ -57,9 +57,9 @@ def beat_jobs() -> list[Job]:
 class InProcessScheduler:
     """Runs each job every `job.seconds`, first right away, until `stop()`.
 
-    A run that fails is logged and the job carries on at its next interval, as beat would. Each thread closes its
-    database connections after every run (the web process may live for weeks; tests must be able to drop their
-    database) and when it stops.
+    A run that fails is logged and the job carries on at its next interval, as beat would. Each thread releases its
+    database connection after every run as a request does (closed, unless `CONN_MAX_AGE` keeps it), and closes it
+    for good when it stops: the web process may live for weeks, and tests must be able to drop their database.
     """
 
     def __init__(self, jobs: list[Job] | None = None) -> None:
