@@ -1,6 +1,7 @@
 """Template filters for the site's one way of writing times: `{{ t|when:user }}`, `{{ t|when:"America/Chicago" }}`,
 `{{ t|clock:user }}`,
-`{{ meeting|span:user }}`; and `{{ code|outcome_label }}`."""
+`{{ meeting|span:user }}`; and codes in words: `{{ code|outcome_label }}`, `{{ code|answered_by }}`,
+`{{ attributes|shown }}`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils import timezone
 
+from crm.labels import answered_by_label, shown_attributes
 from crm.models import Call
 from crm.profiles import format_clock, format_span, format_when, zone_for, zone_or_none
 
@@ -54,3 +56,16 @@ def zone_name(who) -> str:
 def outcome_label(code: str) -> str:
     """A call outcome code in words ("no_answer" -> "No answer")."""
     return dict(Call.Outcome.choices).get(code, code.replace("_", " ").capitalize() if code else "")
+
+
+@register.filter
+def answered_by(code: str | None) -> str:
+    """Answering-machine detection's code in words ("machine_end_beep" -> "Machine (after the beep)")."""
+    return answered_by_label(code)
+
+
+@register.filter
+def shown(attributes) -> list[tuple[str, object]]:
+    """A lead's attributes that people may see (no rehearsal persona, no "_" keys) as (key, value) pairs in their
+    stored order: `{% for key, value in lead.attributes|shown %}`."""
+    return list(shown_attributes(attributes).items())
