@@ -1,6 +1,8 @@
 """`make serve` is the whole product: with only the web process running (no worker, no beat, no broker), a manager
 creates a campaign, uploads leads, presses Start, and calls happen: the dialer's tick runs in-process, simulated
 telephony rings the leads, and the answered one converses over the media WebSocket of the same server."""
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -21,16 +23,20 @@ pytestmark = [pytest.mark.browser]
 # Countries with one zone each, round the globe: at any hour one of them is inside a 09:00–20:00 window.
 REGIONS = ("GB", "DE", "IN", "TH", "JP", "NZ", "BR", "MX")
 PERSONAS = ("not_interested", "busy", "no_answer")
+SPAN = dt.timedelta(minutes=10)  # longer than the test can take
 
 
 def _numbers_in_daytime(campaign: Campaign, count: int) -> list[str]:
-    """Valid mobile numbers of one country whose zone is inside the campaign's window right now."""
+    """Valid mobile numbers of one country whose zone is inside the campaign's window now and for the test's span."""
     now = timezone.now()
     for region in REGIONS:
         numbers = _demo_numbers(region)
         picked = [next(numbers) for _ in range(count)]
         zones = {PhoneBook("US").normalise(n).timezone for n in picked}
-        if len(zones) == 1 and all(timezone_value_inside(z, campaign, now) for z in zones if z):
+        if len(zones) == 1 and all(
+            z and timezone_value_inside(z, campaign, now) and timezone_value_inside(z, campaign, now + SPAN)
+            for z in zones
+        ):
             return picked
     raise AssertionError("no country of REGIONS is inside the window now; add one")
 
