@@ -55,12 +55,19 @@ def _wait_for_line(lines: queue.Queue, text: str, timeout: float) -> list[str]:
     raise AssertionError(f"{text!r} never came; output:\n{''.join(seen)}")
 
 
-@pytest.mark.parametrize("target", ["worker", "beat"])
-def test_without_redis_it_says_so_and_stops(target):
+@pytest.mark.parametrize(
+    ("target", "says", "then"),
+    [
+        ("worker", "celery worker needs Redis: set REDIS_URL", "`make serve` runs the dialer"),
+        ("beat", "celery beat needs Redis: set REDIS_URL", "`make serve` runs the dialer"),
+        ("up", "make up runs web + worker + beat on Redis: set REDIS_URL", "'make serve' alone runs the whole"),
+    ],
+)
+def test_without_redis_it_says_so_and_stops(target, says, then):
     process, lines = _start(target, _env())
     try:
-        _wait_for_line(lines, "needs Redis: set REDIS_URL", timeout=90)
-        _wait_for_line(lines, "`make serve` runs the dialer", timeout=10)
+        _wait_for_line(lines, says, timeout=90)
+        _wait_for_line(lines, then, timeout=10)
         assert process.wait(timeout=30) != 0
     finally:
         if process.poll() is None:
