@@ -6,7 +6,10 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: demo test serve bench lint worker beat
+.PHONY: demo test serve up bench lint worker beat
+
+# The worker listens on these queues (tests point it at a queue of their own).
+WORKER_QUEUES ?= celery,dialer,imports
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,16 +31,27 @@ demo: $(RUNTIME)
 test: $(DEV)
 	$(BIN)/python -m pytest
 
+# Without REDIS_URL the web process also runs the dialer's tick and sweeper (dialer/inprocess.py): Start dials.
 serve: $(RUNTIME)
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py collectstatic --no-input -v 0
 	$(BIN)/python -m uvicorn config.asgi:application --host 127.0.0.1 --port 8000
 
+# With REDIS_URL: web, worker and beat together (Procfile), one Ctrl-C stops all three.
+up: $(RUNTIME)
+	@test -n "$$REDIS_URL" || grep -qs '^REDIS_URL=.' .env || { \
+	  echo "make up runs web + worker + beat on Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379/0)." >&2; \
+	  echo "Without Redis, 'make serve' alone runs the whole product." >&2; exit 2; }
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py collectstatic --no-input -v 0
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+
+# Threads, not forked children: Ctrl-C (SIGINT) stops it in every state. Refuses to start without REDIS_URL.
 worker: $(RUNTIME)
-	$(BIN)/celery -A config worker -Q celery,dialer,imports --loglevel INFO
+	exec $(BIN)/celery -A config worker -Q $(WORKER_QUEUES) --pool threads --concurrency 8 --loglevel INFO
 
 beat: $(RUNTIME)
-	$(BIN)/celery -A config beat --loglevel INFO
+	exec $(BIN)/celery -A config beat --loglevel INFO
 
 bench: $(DEV)
 	$(BIN)/python -m bench.csv_import --rows 100000 --json

@@ -77,6 +77,15 @@ SCRIPT = {
     "voice": "demo-voice",
 }
 
+# rep1 (the README's login) takes the demo campaign's meetings: every day 07:00–21:00 New York overlaps the daytime
+# of every zone in ZONES, so whenever `make demo` runs each lead who wants a meeting gets one, with rep1. rep2 and
+# rep3 work office hours and have no demo meetings (a rep sees only their own).
+DEMO_REPS = (
+    ("rep1", "Riley", "Chen", "America/New_York", range(7), (dt.time(7), dt.time(21))),
+    ("rep2", "Sasha", "Ivanova", "Europe/London", range(5), (dt.time(9), dt.time(17))),
+    ("rep3", "Taylor", "Brooks", "America/Los_Angeles", range(5), (dt.time(9), dt.time(17))),
+)
+
 
 def _user(username: str, first: str, last: str, group: str, **extra) -> User:
     user, created = User.objects.get_or_create(
@@ -105,17 +114,13 @@ def seed_demo(leads: int = 60) -> Campaign:
     _user("admin", "Alex", "Admin", ADMINS, is_staff=True, is_superuser=True)
     manager = _user("manager", "Morgan", "Manager", MANAGERS, is_staff=True)
     reps = []
-    for username, first, last, tz in (
-        ("rep1", "Riley", "Chen", "America/New_York"),
-        ("rep2", "Sasha", "Ivanova", "Europe/London"),
-        ("rep3", "Taylor", "Brooks", "America/Los_Angeles"),
-    ):
+    for username, first, last, tz, days, hours in DEMO_REPS:
         rep, created = Rep.objects.get_or_create(
             user=_user(username, first, last, REPS), defaults={"timezone": tz}
         )
         if created:
             Availability.objects.bulk_create(
-                Availability(rep=rep, weekday=day, start=dt.time(9), end=dt.time(17)) for day in range(5)
+                Availability(rep=rep, weekday=day, start=hours[0], end=hours[1]) for day in days
             )
         reps.append(rep)
 
@@ -137,7 +142,7 @@ def seed_demo(leads: int = 60) -> Campaign:
             "created_by": manager,
         },
     )
-    campaign.reps.add(*reps)
+    campaign.reps.add(reps[0])
     _top_up_leads(campaign, leads)
     return campaign
 

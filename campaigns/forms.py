@@ -8,6 +8,7 @@ import phonenumbers
 from django import forms
 
 from crm.models import Rep
+from dialer.windows import LEGAL_END, LEGAL_START
 
 from .models import Campaign, ScriptVersion, default_retry_rules
 
@@ -22,7 +23,79 @@ RETRY_LABELS = {
 }
 
 
+# Words in a script that mean the agent is there to book a meeting with a rep.
+BOOKING_WORDS = re.compile(r"\b(book|meeting|demo|appointment|schedul)", re.IGNORECASE)
+LEGAL_HOURS = f"{LEGAL_START:%H:%M}–{LEGAL_END:%H:%M}"
+
+
+def _limited(name: str, field: type[forms.Field], low, high, too_low: str, too_high: str, **kwargs) -> forms.Field:
+    """A number field for Campaign.`name` (starting at the model's default) whose HTML min/max and server-side
+    messages state the same limits."""
+    return field(
+        initial=Campaign._meta.get_field(name).default,
+        min_value=low,
+        max_value=high,
+        error_messages={"min_value": too_low, "max_value": too_high, "required": "Enter a number."},
+        **kwargs,
+    )
+
+
+def _clock(**attrs) -> forms.TimeInput:
+    return forms.TimeInput(
+        attrs={"type": "time", "min": f"{LEGAL_START:%H:%M}", "max": f"{LEGAL_END:%H:%M}", **attrs}, format="%H:%M"
+    )
+
+
 class CampaignForm(forms.ModelForm):
+    """A campaign's settings. After `is_valid()`, `warnings` lists what was accepted but will not work as hoped."""
+
+    max_concurrency = _limited(
+        "max_concurrency",
+        forms.IntegerField,
+        1,
+        500,
+        "Allow at least 1 call at a time.",
+        "At most 500 calls at a time.",
+        label="Max concurrency",
+        help_text="Calls in flight at once.",
+    )
+    calls_per_second = _limited(
+        "calls_per_second",
+        forms.FloatField,
+        0.1,
+        50,
+        "Allow more than 0 calls per second (at least 0.1).",
+        "At most 50 calls per second.",
+        label="Calls per second",
+        widget=forms.NumberInput(attrs={"step": "0.1"}),
+    )
+    max_attempts = _limited(
+        "max_attempts",
+        forms.IntegerField,
+        1,
+        20,
+        "Allow at least 1 attempt per lead.",
+        "At most 20 attempts per lead.",
+        label="Max attempts",
+    )
+    ring_timeout_seconds = _limited(
+        "ring_timeout_seconds",
+        forms.IntegerField,
+        5,
+        120,
+        "Let it ring at least 5 seconds.",
+        "Ring at most 120 seconds.",
+        label="Ring timeout (seconds)",
+    )
+    max_call_seconds = _limited(
+        "max_call_seconds",
+        forms.IntegerField,
+        30,
+        7200,
+        "Allow calls of at least 30 seconds.",
+        "Calls last at most 7200 seconds (2 h).",
+        label="Longest call (seconds)",
+    )
     calling_days = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, help_text="In the lead's local time."
     )
@@ -54,20 +127,24 @@ class CampaignForm(forms.ModelForm):
             "voicemail_policy",
             "reps",
         ]
-        widgets = {
-            "window_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "window_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        }
+        widgets = {"window_start": _clock(), "window_end": _clock()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.warnings: list[str] = []
         self.fields["script_version"].queryset = ScriptVersion.objects.select_related("script")
         rules = {**default_retry_rules(), **(self.instance.retry_rules or {})}
         for outcome, label in RETRY_LABELS.items():
             self.fields[f"retry_{outcome}"] = forms.IntegerField(
                 label=f"Retry after {label.lower()} (minutes)",
                 min_value=1,
+                max_value=60 * 24 * 90,
                 initial=round(rules.get(outcome, 3600) / 60),
+                error_messages={
+                    "min_value": "Wait at least 1 minute before trying again.",
+                    "max_value": "Wait at most 90 days (129600 minutes).",
+                    "required": "Enter the minutes to wait.",
+                },
             )
 
     @property
@@ -98,9 +175,27 @@ class CampaignForm(forms.ModelForm):
         start, end = data.get("window_start"), data.get("window_end")
         if start and end and start >= end:
             self.add_error("window_end", "The calling window must end after it starts.")
+        elif start and end and (end <= LEGAL_START or start >= LEGAL_END):
+            self.add_error(
+                "window_start",
+                f"{start:%H:%M}–{end:%H:%M} is outside the legal calling hours {LEGAL_HOURS} in the lead's time, "
+                "so no call would ever be placed. Pick a window inside them.",
+            )
+        elif start and end and (start < LEGAL_START or end > LEGAL_END):
+            legal = f"{max(start, LEGAL_START):%H:%M}–{min(end, LEGAL_END):%H:%M}"
+            self.warnings.append(
+                f"Calls will only be placed {legal} in the lead's time: the law allows {LEGAL_HOURS}, "
+                f"not the whole window {start:%H:%M}–{end:%H:%M}."
+            )
         version, script = data.get("script_version"), data.get("script")
         if version and script and version.script_id != script.pk:
             self.add_error("script_version", f"Version {version.number} belongs to another script.")
+        chosen = version or (script.published_version or script.latest_version if script else None)
+        if chosen and not data.get("reps") and _books_meetings(chosen):
+            self.warnings.append(
+                "No reps are assigned: the agent cannot book meetings, though its script asks it to. "
+                "Tick the reps who take these meetings."
+            )
         return data
 
     def save(self, commit: bool = True) -> Campaign:
@@ -113,6 +208,11 @@ class CampaignForm(forms.ModelForm):
             campaign.save()
             self.save_m2m()
         return campaign
+
+
+def _books_meetings(version: ScriptVersion) -> bool:
+    """Whether a script version sets out to book meetings (its instructions or opening line say so)."""
+    return bool(BOOKING_WORDS.search(f"{version.instructions}\n{version.opening_line}"))
 
 
 # An opening line must tell the callee they are talking to a machine.
@@ -189,4 +289,11 @@ class ScriptVersionForm(forms.Form):
         return [{"question": q, "answer": a} for q, a in _pairs(self.cleaned_data["knowledge_base"], "entry")]
 
     def version_fields(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k != "publish"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("publish", "name")}
+
+
+class NewScriptForm(ScriptVersionForm):
+    """A new script: its name and the content of version 1."""
+
+    name = forms.CharField(max_length=200, error_messages={"required": "Give the script a name."})
+    field_order = ["name"]

@@ -259,6 +259,11 @@ def read_lead_table(data: bytes, region: str) -> Table:
 def start_import(campaign: Campaign, data: bytes, name: str, user=None) -> LeadImport:
     """Read the upload and detect its columns; refuses (UnreadableFile) a file that is not a lead table."""
     table = read_lead_table(data, campaign.default_region)
+    if not table.sample:
+        raise UnreadableFile(
+            f"The file has column names ({', '.join(h for h in table.headers if h)}) but no rows of leads below "
+            "them: nothing to import."
+        )
     mapping = detect_mapping(table.headers, table.sample, campaign.default_region)
     lead_import = LeadImport(
         campaign=campaign,

@@ -63,7 +63,13 @@ class ScriptVersion(models.Model):
 
     class Meta:
         ordering = ["script", "-number"]
-        constraints = [models.UniqueConstraint(fields=["script", "number"], name="scriptversion_unique_number")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["script", "number"],
+                name="scriptversion_unique_number",
+                violation_error_message="This script already has a version with that number.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.script} v{self.number}"
@@ -122,9 +128,21 @@ class Campaign(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(window_start__lt=F("window_end")), name="campaign_window_order"),
-            models.CheckConstraint(condition=Q(max_concurrency__gt=0), name="campaign_concurrency_positive"),
-            models.CheckConstraint(condition=Q(calls_per_second__gt=0), name="campaign_cps_positive"),
+            models.CheckConstraint(
+                condition=Q(window_start__lt=F("window_end")),
+                name="campaign_window_order",
+                violation_error_message="The calling window must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_concurrency__gt=0),
+                name="campaign_concurrency_positive",
+                violation_error_message="Allow at least 1 call at a time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(calls_per_second__gt=0),
+                name="campaign_cps_positive",
+                violation_error_message="Allow more than 0 calls per second.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -163,7 +181,11 @@ class CampaignLead(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "lead"], name="campaignlead_unique_per_campaign"),
+            models.UniqueConstraint(
+                fields=["campaign", "lead"],
+                name="campaignlead_unique_per_campaign",
+                violation_error_message="This lead is already in the campaign.",
+            ),
         ]
         indexes = [
             # The dialer's hot query: due rows of one campaign in a dialable state.

@@ -103,7 +103,9 @@ class PhoneBook:
         ntype = number_type(number)
         if ntype == PhoneNumberType.UNKNOWN:
             possible = phonenumbers.is_possible_number_with_reason(number)
-            reason = _POSSIBLE_REASONS.get(possible, f"not a valid number for region {self.region}")
+            # Named for the country the number was written for (its +code, else the campaign's region).
+            country = phonenumbers.region_code_for_country_code(number.country_code)
+            reason = _POSSIBLE_REASONS.get(possible, f"not a valid {country} number")
             return None, ntype, reason
         return number, ntype, ""
 

@@ -41,3 +41,25 @@ def save_new_version(script: Script, user=None, publish: bool = False, **fields)
 def publish_version(version: ScriptVersion) -> None:
     Script.objects.filter(pk=version.script_id).update(published_version=version)
     version.script.published_version = version
+
+
+def unique_slug(name: str) -> str:
+    """A script address from its name: "Dental outreach" -> "dental-outreach", then "-2", "-3" when taken
+    ("new" is the new-script page's address, so never a script's)."""
+    from django.utils.text import slugify
+
+    base = slugify(name)[:45] or "script"
+    taken = set(Script.objects.filter(slug__startswith=base).values_list("slug", flat=True)) | {"new"}
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def create_script(name: str, user=None, publish: bool = False, **fields) -> Script:
+    """A new script called `name` with version 1 made of `fields` (see VERSION_FIELDS); published on request."""
+    script = Script.objects.create(name=name.strip(), slug=unique_slug(name))
+    save_new_version(script, user=user, publish=publish, **fields)
+    return script

@@ -10,6 +10,7 @@ urlpatterns = [
     path("campaigns/<slug:slug>/live/", views.campaign_live, name="campaign_live"),
     path("campaigns/<slug:slug>/control/<str:action>/", views.campaign_control, name="campaign_control"),
     path("scripts/", views.script_list, name="script_list"),
+    path("scripts/new/", views.script_create, name="script_create"),
     path("scripts/<slug:slug>/", views.script_edit, name="script_edit"),
     path("scripts/<slug:slug>/diff/", views.script_diff, name="script_diff"),
     path("scripts/<slug:slug>/playground/", views.script_playground, name="script_playground"),

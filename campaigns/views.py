@@ -3,20 +3,20 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from crm.roles import ADMINS, MANAGERS, role_required
 from dialer import controls
 from dialer.controls import CampaignControlError
 
-from . import playground, stats
+from . import confirmations, playground, readiness, stats
 from .charts import funnel_chart, latency_chart
 from .diffs import diff_versions
-from .forms import CampaignForm, ScriptVersionForm
+from .forms import CampaignForm, NewScriptForm, ScriptVersionForm
 from .models import Campaign, Script, ScriptVersion
-from .scripts import publish_version, save_new_version
+from .scripts import create_script, publish_version, save_new_version
 
 CONTROLS = {
     "start": controls.start_campaign,
@@ -76,12 +76,17 @@ def campaign_live(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "campaigns/_campaign_live.html", {**_live_context(campaign), "oob": True})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(MANAGERS)
 def campaign_control(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    """POST changes the campaign's state; GET of "stop" is the confirmation page (stop versus pause)."""
     campaign = get_object_or_404(Campaign, slug=slug)
     if action not in CONTROLS:
         raise Http404("No such campaign action")
+    if request.method == "GET":
+        if action != "stop":
+            return HttpResponseNotAllowed(["POST"])
+        return render(request, "campaigns/campaign_stop.html", {"campaign": campaign})
     try:
         CONTROLS[action](campaign, request.user)
     except CampaignControlError as exc:
@@ -89,6 +94,9 @@ def campaign_control(request: HttpRequest, slug: str, action: str) -> HttpRespon
     else:
         campaign.refresh_from_db(fields=["status"])
         messages.success(request, f"{campaign.name} is now {campaign.get_status_display().lower()}.")
+        waiting = action in ("start", "resume") and readiness.nothing_to_dial(campaign, request.user.parley_zone)
+        if waiting:
+            messages.warning(request, waiting)
     return redirect("campaign_detail", slug=slug)
 
 
@@ -101,6 +109,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         campaign.save()
         form.save_m2m()
         messages.success(request, f"Campaign {campaign.name} created. Add leads, then start it.")
+        _warn(request, form)
         return redirect("campaign_detail", slug=campaign.slug)
     return render(request, "campaigns/campaign_form.html", {"form": form, "campaign": None})
 
@@ -112,8 +121,14 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         campaign = form.save()
         messages.success(request, "Campaign settings saved.")
+        _warn(request, form)
         return redirect("campaign_detail", slug=campaign.slug)
     return render(request, "campaigns/campaign_form.html", {"form": form, "campaign": campaign})
+
+
+def _warn(request: HttpRequest, form: CampaignForm) -> None:
+    for warning in form.warnings:
+        messages.warning(request, warning)
 
 
 @role_required(ADMINS)
@@ -123,10 +138,26 @@ def script_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(ADMINS)
+def script_create(request: HttpRequest) -> HttpResponse:
+    form = NewScriptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        publish = form.cleaned_data["publish"]
+        script = create_script(form.cleaned_data["name"], user=request.user, publish=publish, **form.version_fields())
+        state = "version 1 published" if publish else "version 1 saved, not published yet"
+        messages.success(request, f"{script.name} created: {state}.")
+        return redirect("script_edit", slug=script.slug)
+    return render(request, "campaigns/script_new.html", {"form": form})
+
+
+@role_required(ADMINS)
 def script_edit(request: HttpRequest, slug: str) -> HttpResponse:
     script = get_object_or_404(Script, slug=slug)
     current = script.latest_version
     form = ScriptVersionForm(request.POST or None, initial=ScriptVersionForm.initial_from(current))
+    switching = confirmations.publish_effects(current).switching if current else []
+    if switching:
+        names = ", ".join(c.name for c in switching)
+        form.fields["publish"].help_text = f"Live campaigns switch to it at once: {names}."
     if request.method == "POST" and form.is_valid():
         publish = form.cleaned_data["publish"]
         version = save_new_version(script, user=request.user, publish=publish, **form.version_fields())
@@ -164,10 +195,20 @@ def script_diff(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "campaigns/script_diff.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(ADMINS)
 def script_publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """GET: what publishing will switch (named campaigns); POST: publish."""
     version = get_object_or_404(ScriptVersion.objects.select_related("script"), script__slug=slug, number=number)
+    if request.method == "GET":
+        script = version.script
+        context = {
+            "script": script,
+            "version": version,
+            "current": script.published_version,
+            "effects": confirmations.publish_effects(version),
+        }
+        return render(request, "campaigns/script_publish.html", context)
     publish_version(version)
     messages.success(request, f"Version {number} is now published; new calls use it.")
     return redirect("script_edit", slug=slug)

@@ -1,4 +1,5 @@
 """ASGI entry point: the media WebSocket goes to the voice handler, everything else to Django."""
+import asyncio
 import os
 
 from django.core.asgi import get_asgi_application
@@ -10,6 +11,7 @@ django_app = get_asgi_application()
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 from config.checks import problems  # noqa: E402
+from dialer import inprocess  # noqa: E402
 from voice.media import media_app  # noqa: E402  (needs Django set up first)
 from voice.providers.factory import check_provider_settings  # noqa: E402
 
@@ -36,7 +38,9 @@ async def _lifespan(receive, send) -> None:
             except ImproperlyConfigured as exc:
                 await send({"type": "lifespan.startup.failed", "message": str(exc)})
                 return
+            inprocess.start_if_enabled()  # no broker (make serve): the dialer's beat runs in this process
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            await asyncio.to_thread(inprocess.stop_running)
             await send({"type": "lifespan.shutdown.complete"})
             return

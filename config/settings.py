@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "crm.profiles.TimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the lockout page
@@ -70,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crm.roles.roles_context",
             ],
+            "builtins": ["crm.templatetags.parley"],
         },
     },
 ]
@@ -119,7 +121,7 @@ PHONENUMBER_DB_FORMAT = "E164"
 
 # Celery: with REDIS_URL the dialer runs on real workers; without it, tasks run eagerly in-process.
 REDIS_URL = env("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host named, or kombu warns on every eager task
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -140,6 +142,8 @@ DIALER_STALE_QUEUED_SECONDS = env.float("DIALER_STALE_QUEUED_SECONDS", default=1
 DIALER_STALE_DIALING_SECONDS = env.float("DIALER_STALE_DIALING_SECONDS", default=60.0)
 DIALER_STALE_CALL_SECONDS = env.float("DIALER_STALE_CALL_SECONDS", default=120.0)
 DIALER_STALE_MEDIA_SECONDS = env.float("DIALER_STALE_MEDIA_SECONDS", default=120.0)
+# The same beat inside the web process when there is no broker (dialer/inprocess.py): "auto", "on" or "off".
+DIALER_INPROCESS = env("DIALER_INPROCESS", default="auto")
 CELERY_BEAT_SCHEDULE = {
     "dialer-tick": {"task": "dialer.tasks.tick", "schedule": DIALER_TICK_SECONDS},
     "dialer-sweep": {"task": "dialer.tasks.sweep", "schedule": DIALER_SWEEP_SECONDS},

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .availability import outside_hours
 from .models import Meeting, Rep
+from .profiles import format_when
 
 Status = Meeting.Status
 LOCK_TIMEOUT_MS = 3000  # longest wait for another booking of the same rep to finish
@@ -86,6 +87,8 @@ def _lock_rep(rep: Rep) -> None:
 def available_actions(meeting: Meeting, now: dt.datetime | None = None) -> list[str]:
     """The buttons the meeting page offers for a meeting in its current state."""
     now = now or timezone.now()
+    if meeting.status == Status.CANCELED:
+        return ["reopen"] if meeting.end > now else []
     if meeting.status not in OPEN_STATUSES:
         return []
     actions = ["confirm"] if meeting.status in ALLOWED_FROM[Status.CONFIRMED] else []
@@ -109,6 +112,35 @@ def change_status(meeting: Meeting, action: str, now: dt.datetime | None = None)
     locked.status = status
     locked.save(update_fields=["status"])
     return locked
+
+
+def reopen(meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
+    """Undo a cancel: the meeting is booked again at its time, unless it is over or the rep's slot was taken since.
+
+    Raises MeetingError (SlotTaken for a clash) with a sentence for the rep.
+    """
+    now = now or timezone.now()
+    if meeting.status != Status.CANCELED:
+        state = meeting.get_status_display().lower()
+        raise MeetingError(f"Only a canceled meeting can be reopened; this one is {state}.")
+    if meeting.end <= now:
+        raise MeetingError("This meeting's time has passed, so it cannot be reopened; book a new one instead.")
+    clash = (
+        Meeting.objects.filter(rep=meeting.rep_id, start__lt=meeting.end, end__gt=meeting.start)
+        .exclude(status=Status.CANCELED)
+        .exclude(pk=meeting.pk)
+        .select_related("lead")
+        .first()
+    )
+    if clash is not None:
+        raise SlotTaken(_clash_message(meeting.rep, clash))
+    try:
+        with transaction.atomic():
+            Meeting.objects.filter(pk=meeting.pk, status=Status.CANCELED).update(status=Status.BOOKED)
+    except IntegrityError as exc:
+        raise SlotTaken(f"{meeting.rep} was just booked at that time; the meeting stays canceled.") from exc
+    meeting.refresh_from_db()
+    return meeting
 
 
 @dataclass(frozen=True)
@@ -135,21 +167,19 @@ def reschedule(meeting: Meeting, start: dt.datetime, now: dt.datetime | None = N
     except IntegrityError as exc:  # another booking took the slot between our check and our write
         raise SlotTaken(f"{meeting.rep} was just booked at that time; pick another slot.") from exc
     meeting.refresh_from_db()
-    local = timezone.localtime(meeting.start, ZoneInfo(meeting.rep.timezone))
+    when = format_when(meeting.start, ZoneInfo(meeting.rep.timezone))
     return Rescheduled(
         meeting,
         lead_told=False,
-        message=f"Meeting moved to {local:%A %d %B, %H:%M}. Note: the lead has not been told of the new time; "
+        message=f"Meeting moved to {when}. Note: the lead has not been told of the new time; "
         "send them the invite or call them.",
     )
 
 
 def _clash_message(rep: Rep, clash: Meeting) -> str:
-    local = timezone.localtime(clash.start, ZoneInfo(rep.timezone))
-    return (
-        f"{rep} already has a meeting with {clash.lead.full_name or 'another lead'} "
-        f"at {local:%a %d %b %H:%M} ({rep.timezone}); pick another time."
-    )
+    when = format_when(clash.start, ZoneInfo(rep.timezone))
+    who = clash.lead.full_name or "another lead"
+    return f"{rep} already has a meeting with {who} at {when}; pick another time."
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,11 @@ class Availability(models.Model):
         ordering = ["rep", "weekday", "start"]
         verbose_name_plural = "availability"
         constraints = [
-            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="availability_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")),
+                name="availability_start_before_end",
+                violation_error_message="Each block must end after it starts.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -199,7 +203,13 @@ class Turn(models.Model):
 
     class Meta:
         ordering = ["call", "index"]
-        constraints = [models.UniqueConstraint(fields=["call", "index"], name="turn_unique_index")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "index"],
+                name="turn_unique_index",
+                violation_error_message="This call already has a turn with that number.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.speaker}: {self.text[:40]}"
@@ -233,8 +243,13 @@ class Meeting(models.Model):
                 fields=["rep", "start"],
                 condition=~Q(status="canceled"),
                 name="meeting_rep_no_double_booking",
+                violation_error_message="The rep already has a meeting at that time; pick another slot.",
             ),
-            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="meeting_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")),
+                name="meeting_start_before_end",
+                violation_error_message="A meeting must end after it starts.",
+            ),
             PostgresExclusionConstraint(  # no two open meetings of one rep overlap (btree_gist; PostgreSQL only)
                 name="meeting_rep_no_overlap",
                 expressions=[(TsTzRange("start", "end"), RangeOperators.OVERLAPS), ("rep", RangeOperators.EQUAL)],
@@ -245,3 +260,13 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead} with {self.rep} at {self.start:%Y-%m-%d %H:%M}"
+
+
+class Profile(models.Model):
+    """A user's own page settings. An empty time zone means "the browser's", until the user picks one."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    timezone = models.CharField(max_length=64, blank=True, help_text="IANA zone the user reads times in")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.timezone or 'browser zone'})"

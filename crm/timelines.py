@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.dateparse import parse_datetime
 
+from .labels import answered_by_label
 from .models import Call
 
 PROVIDER_LABELS = {
@@ -41,7 +42,7 @@ def call_timeline(call: Call) -> list[Event]:
         detail = " · ".join(f"{k} {v}" for k, v in raw.items() if k not in ("status", "event", "at", "seq") and v)
         events.append(Event(at, PROVIDER_LABELS.get(status, status.replace("-", " ").capitalize()), detail))
     if call.answered_by:
-        events.append(Event(call.answered_at, f"Answered by {call.answered_by.replace('_', ' ')}"))
+        events.append(Event(call.answered_at, f"Answered by: {answered_by_label(call.answered_by)}"))
     if call.media_started_at:
         events.append(Event(call.media_started_at, "Voice session started"))
     if call.media_ended_at:

@@ -27,6 +27,12 @@ class Line:
         return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def more_to_come(call: Call) -> bool:
+    """Whether the call page should keep polling: the call is still active, or its voice session has started and
+    not yet saved its last turns."""
+    return call.is_active or bool(call.media_started_at and not call.media_ended_at)
+
+
 def transcript_lines(turns: list[Turn]) -> list[Line]:
     return [_line(turn) for turn in turns]
 

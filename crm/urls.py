@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import account_views, lead_views, views
 
 urlpatterns = [
     path("meetings/", views.meeting_list, name="meeting_list"),
@@ -11,7 +11,13 @@ urlpatterns = [
     path("availability/", views.availability_edit, name="availability_edit"),
     path("calls/", views.call_list, name="call_list"),
     path("calls/<int:pk>/", views.call_detail, name="call_detail"),
+    path("calls/<int:pk>/live/", views.call_live, name="call_live"),
     path("calls/<int:pk>/recording/", views.call_recording, name="call_recording"),
+    path("account/", account_views.account, name="account"),
+    path("leads/", lead_views.lead_list, name="lead_list"),
+    path("leads/<int:pk>/", lead_views.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/dnc/add/", lead_views.lead_dnc_add, name="lead_dnc_add"),
+    path("leads/<int:pk>/dnc/remove/", lead_views.lead_dnc_remove, name="lead_dnc_remove"),
     path("exports/meetings.csv", views.export_meetings, name="export_meetings"),
     path("exports/calls.csv", views.export_calls, name="export_calls"),
 ]

@@ -2,27 +2,26 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import calls_visible_to, meetings_visible_to
 from .calendar import invite
 from .exports import calls_csv, meetings_csv
 from .forms import AvailabilityFormSet, CallFilterForm, RepSettingsForm, RescheduleForm
-from .meetings import ACTIONS, MeetingError, agenda, available_actions, change_status, reschedule
+from .meetings import ACTIONS, MeetingError, agenda, available_actions, change_status, reopen, reschedule
 from .models import Availability, Rep
 from .recordings import recording_response
 from .roles import REPS, is_manager, role_required
 from .timelines import call_timeline
-from .transcripts import qualification_answers, transcript_lines
+from .transcripts import more_to_come, qualification_answers, transcript_lines
 
 
 @login_required
@@ -35,8 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
     meetings = list(meetings_visible_to(request.user))
-    rep = Rep.objects.filter(user=request.user).first()
-    context = {"groups": agenda(meetings), "tz": rep.timezone if rep else settings.TIME_ZONE}
+    context = {"groups": agenda(meetings)}
     return render(request, "crm/meeting_list.html", context)
 
 
@@ -53,23 +51,33 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lines": transcript_lines(turns),
         "answers": qualification_answers(call) if call else [],
         "actions": available_actions(meeting),
-        "reschedule_form": RescheduleForm(),
+        "reschedule_form": RescheduleForm(zone=ZoneInfo(meeting.rep.timezone)),
     }
     return render(request, "crm/meeting_detail.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def meeting_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """POST does the action; GET of "cancel" is the confirmation page that says what canceling does."""
     meeting = get_object_or_404(meetings_visible_to(request.user), pk=pk)
-    if action not in ACTIONS:
+    if action not in ACTIONS and action != "reopen":
         raise Http404("No such meeting action")
+    if request.method == "GET":
+        if action != "cancel":
+            return HttpResponseNotAllowed(["POST"])
+        return render(request, "crm/meeting_cancel.html", {"meeting": meeting, "tz": meeting.rep.timezone})
     try:
-        meeting = change_status(meeting, action)
+        meeting = reopen(meeting) if action == "reopen" else change_status(meeting, action)
     except MeetingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Meeting marked {meeting.get_status_display().lower()}.")
+        if action == "reopen":
+            messages.success(request, "Meeting reopened: it is booked again at the same time.")
+        elif action == "cancel":
+            messages.success(request, "Meeting canceled; the slot is free. Reopen it if that was a mistake.")
+        else:
+            messages.success(request, f"Meeting marked {meeting.get_status_display().lower()}.")
     return redirect("meeting_detail", pk=pk)
 
 
@@ -144,8 +152,18 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "answers": qualification_answers(call),
         "events": call_timeline(call),
         "meetings": call.meetings.select_related("rep__user"),
+        "live": more_to_come(call),
     }
     return render(request, "crm/call_detail.html", context)
+
+
+@login_required
+def call_live(request: HttpRequest, pk: int) -> HttpResponse:
+    """The part of the call page htmx polls during a call: status and the turns saved so far."""
+    call = get_object_or_404(calls_visible_to(request.user), pk=pk)
+    lines = transcript_lines(list(call.turns.all()))
+    context = {"call": call, "lines": lines, "live": more_to_come(call), "oob": True}
+    return render(request, "crm/_call_live.html", context)
 
 
 @login_required

@@ -54,6 +54,14 @@ def derive_outcome(call: Call) -> str:
     return Call.Outcome.HUNG_UP
 
 
+def consistent_outcome(call: Call, outcome: str) -> str:
+    """An answered call is never "No answer" or "Busy", whoever proposed it (e.g. a session ending on a caller who
+    never spoke): the line was picked up, so it is "Hung up" and retried by that rule."""
+    if outcome in (Call.Outcome.NO_ANSWER, Call.Outcome.BUSY) and (call.answered_at or call.media_started_at):
+        return Call.Outcome.HUNG_UP
+    return outcome
+
+
 def finalize_call(call_id: int, now: dt.datetime | None = None, *, force: bool = False) -> bool:
     """Set the outcome and move the lead on; True only for the one run that did it.
 
@@ -71,7 +79,7 @@ def finalize_call(call_id: int, now: dt.datetime | None = None, *, force: bool =
             return False
         if not force and not is_ready(call):
             return False
-        outcome = call.outcome or derive_outcome(call)
+        outcome = consistent_outcome(call, call.outcome or derive_outcome(call))
         won = Call.objects.filter(pk=call_id, finalized_at__isnull=True).update(
             finalized_at=now, outcome=outcome, ended_at=call.ended_at or now
         )

@@ -5,12 +5,14 @@ from django.db import connection
 
 def pytest_configure(config):
     """The suite runs with DEBUG off (pytest-django), so it signs with a strong key of its own, as production must:
-    processes the tests start in-process (a Celery worker) refuse the public development key (config/checks.py)."""
+    processes the tests start in-process (a Celery worker) refuse the public development key (config/checks.py).
+    The dialer's in-process beat stays off in tests (a test that wants it turns it on)."""
     import secrets
 
     from django.conf import settings
 
     settings.SECRET_KEY = secrets.token_urlsafe(50)
+    settings.DIALER_INPROCESS = "off"
 
 
 def pytest_report_header(config):

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignLead
 from crm.models import Call, Meeting, Turn
 from voice import metrics
 from voice.loopback import LoopbackServer
@@ -28,7 +28,10 @@ class RehearsalReport:
     seconds: float
     outcomes: dict[str, int]
     meetings_booked: int
-    turns: int
+    turns: int  # every saved turn, both speakers (each call page lists them)
+    agent_turns: int
+    caller_turns: int
+    timed_agent_turns: int  # agent turns with a voice-to-voice time: the campaign page's latency table counts these
     interruptions: int
     v2v_ms: dict[str, float]
     overhead_ms: dict[str, float]
@@ -40,6 +43,9 @@ class RehearsalReport:
             "outcomes": self.outcomes,
             "meetings_booked": self.meetings_booked,
             "turns": self.turns,
+            "agent_turns": self.agent_turns,
+            "caller_turns": self.caller_turns,
+            "timed_agent_turns": self.timed_agent_turns,
             "interruptions": self.interruptions,
             "v2v_ms": self.v2v_ms,
             "overhead_ms": self.overhead_ms,
@@ -51,9 +57,14 @@ def _p(values: list[float]) -> dict[str, float]:
 
 
 def rehearse(campaign: Campaign, calls: int, timeout: float = 900.0, poll: float = 0.25) -> RehearsalReport:
+    """Dial up to `calls` of the campaign's due leads now and wait (at most `timeout` seconds) for them to end.
+
+    The campaign runs for the rehearsal's span only: one that was not running before (draft, paused, stopped…)
+    is paused when the rehearsal ends, so a dialer started later (`make serve`, beat) does not carry on with the
+    leads the rehearsal left; one a manager had already started keeps running.
+    """
     from config.celery import app
     from dialer.claims import claim_due_leads
-    from dialer.controls import start_campaign
 
     # The loopback server runs without lifespan, so the ASGI start-up check never runs there: a vendor chosen
     # without its key must fail here, naming the variable, before anything is dialed.
@@ -62,10 +73,10 @@ def rehearse(campaign: Campaign, calls: int, timeout: float = 900.0, poll: float
     app.conf.task_always_eager = True
     started = time.monotonic()
     placed: list[int] = []
+    was_running = True
     try:
         with LoopbackServer():
-            if campaign.status != Campaign.Status.RUNNING:
-                start_campaign(campaign, None)
+            was_running = _run_for_the_rehearsal(campaign)
             idle_rounds = 0
             while time.monotonic() - started < timeout:
                 remaining = calls - len(placed)
@@ -80,7 +91,29 @@ def rehearse(campaign: Campaign, calls: int, timeout: float = 900.0, poll: float
                 time.sleep(poll)
     finally:
         app.conf.task_always_eager = was_eager
+        if not was_running:
+            _pause_after_the_rehearsal(campaign)
     return summarise(campaign, placed, time.monotonic() - started)
+
+
+def _run_for_the_rehearsal(campaign: Campaign) -> bool:
+    """Start or resume the campaign; True when it was already running."""
+    from dialer.controls import resume_campaign, start_campaign
+
+    status = campaign.status
+    if status == Campaign.Status.RUNNING:
+        return True
+    if status == Campaign.Status.PAUSED:
+        resume_campaign(campaign, None)
+    else:
+        start_campaign(campaign, None)
+    return False
+
+
+def _pause_after_the_rehearsal(campaign: Campaign) -> None:
+    """Pause the campaign unless it completed (nothing left to dial) or someone else changed it meanwhile."""
+    Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).update(status=Campaign.Status.PAUSED)
+    campaign.refresh_from_db(fields=["status"])
 
 
 def summarise(campaign: Campaign, call_ids: list[int], seconds: float) -> RehearsalReport:
@@ -96,6 +129,9 @@ def summarise(campaign: Campaign, call_ids: list[int], seconds: float) -> Rehear
         outcomes=dict(sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
         meetings_booked=Meeting.objects.filter(call__in=call_ids).count(),
         turns=Turn.objects.filter(call__in=call_ids).count(),
+        agent_turns=agent_turns.count(),
+        caller_turns=Turn.objects.filter(call__in=call_ids, speaker=Turn.Speaker.CALLER).count(),
+        timed_agent_turns=len(v2v),
         interruptions=agent_turns.filter(interrupted=True).count(),
         v2v_ms=_p(v2v),
         overhead_ms=_p(overhead),
@@ -115,16 +151,21 @@ def table(report: RehearsalReport) -> str:
     lines += [f"  {labels.get(k, k).ljust(width)}  {n:5d}" for k, n in report.outcomes.items()]
     lines += [
         "",
-        f"  meetings booked {report.meetings_booked} · turns {report.turns} · interruptions {report.interruptions}",
-        f"  voice-to-voice p50 {report.v2v_ms['p50']:.0f} ms, p95 {report.v2v_ms['p95']:.0f} ms · "
+        f"  meetings booked {report.meetings_booked} · turns {report.turns} (agent {report.agent_turns}, "
+        f"caller {report.caller_turns}) · interruptions {report.interruptions}",
+        f"  voice-to-voice over {report.timed_agent_turns} timed agent turns: p50 {report.v2v_ms['p50']:.0f} ms, "
+        f"p95 {report.v2v_ms['p95']:.0f} ms · "
         f"pipeline overhead p50 {report.overhead_ms['p50']:.1f} ms, p95 {report.overhead_ms['p95']:.1f} ms",
     ]
     if report.unfinished:
         lines.append(f"  not finalized yet: calls {', '.join(map(str, report.unfinished))}")
+    if report.campaign.status == Campaign.Status.PAUSED:
+        waiting = report.campaign.hopper.filter(state__in=CampaignLead.DIALABLE_STATES).count()
+        lines += ["", f"The campaign is paused again: {waiting} leads wait. Resume it on its page to dial them."]
     base = settings.PUBLIC_BASE_URL
     lines += [
         "",
-        "Browse them: `make serve`, log in as manager / parley-demo, then open",
+        "Browse them: `make serve`, log in as manager / parley-demo (rep1 / parley-demo sees the meetings), then open",
         f"  {base}/campaigns/{report.campaign.slug}/  (outcomes, latency)",
         f"  {base}/calls/  (each call's transcript, what the caller heard, and its stereo recording)",
         f"  {base}/meetings/  (meetings booked)",

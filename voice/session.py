@@ -792,7 +792,7 @@ class CallSession:
                 self._say(REPROMPT)
                 self.silence_since = now - t.reprompt_s  # the re-prompt does not restart the silence clock
             elif self.reprompted and quiet >= t.silence_hangup_s:
-                outcome = "conversation" if self.caller_spoke else "no_answer"
+                outcome = "conversation" if self.caller_spoke else "hung_up"  # answered: never "no_answer"
                 self._say(SILENCE_GOODBYE, kind="closing", end_outcome=outcome)
                 self.time_up = True
 

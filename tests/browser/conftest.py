@@ -58,8 +58,23 @@ def live_app(browser, media_root):
 
 
 @pytest.fixture
-def page(browser, live_app):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_app.url)
+def served_app(browser, media_root, settings, eager_celery):
+    """The web process as `make serve` runs it with no broker: lifespan on, so the dialer's tick and sweeper run
+    in-process (dialer/inprocess.py) and tasks run inline; simulated calls call back to this server."""
+    settings.DIALER_INPROCESS = "on"
+    settings.TELEPHONY = "sim"
+    settings.SIM_TELEPHONY_CALLBACKS = "http"
+    server = LiveServer(lifespan=True)
+    settings.PUBLIC_BASE_URL = server.url
+    with server:
+        yield server
+
+
+@pytest.fixture
+def page(browser, request):
+    """A tab on the test's server: `served_app` when the test asks for it, else the plain `live_app`."""
+    app = request.getfixturevalue("served_app" if "served_app" in request.fixturenames else "live_app")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=app.url)
     context.set_default_timeout(15_000)
     tab = context.new_page()
     yield tab

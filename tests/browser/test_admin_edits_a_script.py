@@ -1,4 +1,5 @@
-"""An admin edits a script in the browser, sees version 2, compares it with version 1 and publishes it."""
+"""An admin edits a script in the browser, sees version 2, compares it with version 1 and publishes it after
+the confirmation."""
 import pytest
 
 from crm.roles import ADMINS
@@ -32,7 +33,9 @@ def test_an_admin_edits_a_script_and_sees_version_2(page, make_user):
     page.get_by_role("link", name="Diff").first.click()
     assert page.locator(".diff .added").first.inner_text() == "Be warm and brief; never pretend to be human."
     page.go_back()
-    versions.first.get_by_role("button", name="Publish").click()
+    versions.first.get_by_role("link", name="Publish…").click()
+    assert "No running or paused campaign follows" in page.locator("#switching").inner_text()
+    page.get_by_role("button", name="Publish version 2").click()
     page.get_by_text("Version 2 is now published").wait_for()
     script.refresh_from_db()
     assert script.published_version.number == 2

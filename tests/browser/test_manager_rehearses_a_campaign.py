@@ -83,10 +83,10 @@ def test_a_manager_starts_a_rehearsal_campaign_and_sees_the_funnel_fill(page, ma
 
     final = {s.key: str(s.count) for s in stats.funnel(campaign)}
     assert final["dialed"] == str(len(PERSONAS)) and int(final["booked"]) >= 1
+    # Every count asserted below is waited for: the page polls, and each stage can land in a different poll.
     page.wait_for_function(
-        "([d, b]) => document.querySelector('#kpi-dialed').textContent === d"
-        " && document.querySelector('#kpi-booked').textContent === b",
-        arg=[final["dialed"], final["booked"]],
+        "final => Object.entries(final).every(([key, n]) => document.querySelector('#kpi-' + key)?.textContent === n)",
+        arg=final,
         timeout=15_000,
     )
     assert {key: page.locator(f"#kpi-{key}").inner_text() for key in final} == final

@@ -48,8 +48,18 @@ async def _context(user: str) -> Any:
     if call_id not in _contexts:
         from voice.records import load_live_call
 
-        info = await sync_to_async(load_live_call, thread_sensitive=False)(call_id)
+        info = await sync_to_async(_load_and_close, thread_sensitive=False)(load_live_call, call_id)
         if info is None:
             return None
         _contexts[call_id] = info.context
     return _contexts[call_id]
+
+
+def _load_and_close(load, call_id: int):
+    """Read in a pool thread and close that thread's connection: the pool outlives the call (and the test)."""
+    from django.db import connection
+
+    try:
+        return load(call_id)
+    finally:
+        connection.close()

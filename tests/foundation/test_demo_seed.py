@@ -38,3 +38,24 @@ def test_the_makefile_demo_target_passes_demo():
 
     makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
     assert "manage.py seed_demo --demo" in makefile
+
+
+def test_rep1_the_readmes_login_gets_the_demo_meetings_whenever_the_demo_runs():
+    """`make demo` books with the campaign's rep that has the earliest free slot: that is rep1 for every demo zone
+    that is inside the calling window, at any hour of the week."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from campaigns.demo import ZONES, _inside
+    from crm.availability import free_slots
+
+    call_command("seed_demo", leads=1, demo=True)
+    campaign = Campaign.objects.get(slug="demo")
+    assert [rep.user.username for rep in campaign.reps.all()] == ["rep1"]
+    monday = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    for hour in range(0, 7 * 24, 3):
+        now = monday + dt.timedelta(hours=hour)
+        for _, zone in ZONES:
+            if _inside(campaign, now.astimezone(ZoneInfo(zone))):
+                slots = free_slots(list(campaign.reps.all()), ZoneInfo(zone), now=now, count=1)
+                assert slots, f"no slot for a lead in {zone} at {now:%a %H:%M} UTC"

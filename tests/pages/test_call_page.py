@@ -17,8 +17,8 @@ def test_the_timeline_lists_provider_statuses_in_order(client, manager, booked):
     call.save()
     client.force_login(manager)
     page = client.get(f"/calls/{call.pk}/").content.decode()
-    positions = [page.index(label) for label in ("15:00:01</span> Dialing", "15:00:03</span> Ringing",
-                                                  "15:00:09</span> Answered", "15:03:10</span> Hung up")]
+    positions = [page.index(label) for label in ("15:00:01 UTC</span> Dialing", "15:00:03 UTC</span> Ringing",
+                                                  "15:00:09 UTC</span> Answered", "15:03:10 UTC</span> Hung up")]
     assert positions == sorted(positions)
 
 

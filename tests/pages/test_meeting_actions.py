@@ -78,7 +78,7 @@ def test_rescheduling_moves_the_meeting_in_the_reps_time_zone(client, rep, meeti
     meeting.refresh_from_db()
     assert meeting.start == target and meeting.end == target + dt.timedelta(minutes=30)
     assert meeting.status == "rescheduled"
-    assert f"Meeting moved to {target:%A %d %B}, 14:00." in page
+    assert f"Meeting moved to {target:%a} {target.day} {target:%b %Y}, 14:00 {target:%Z}." in page
     assert "the lead has not been told of the new time" in page
 
 

@@ -45,3 +45,15 @@ def test_a_meeting_without_a_call_says_there_is_no_transcript(client, rep):
     client.force_login(rep.user)
     page = client.get(f"/meetings/{meeting.pk}/").content.decode()
     assert "not booked on a call" in page
+
+
+def test_the_meeting_page_hides_the_rehearsal_persona_and_names_the_answering_machine_result(client, rep, booked):
+    from crm.models import Call, Lead
+
+    Lead.objects.filter(pk=booked.lead_id).update(attributes={"persona": "interrupter", "team_size": "12"})
+    Call.objects.filter(pk=booked.call_id).update(answered_by="machine_end_beep")
+    client.force_login(rep.user)
+    page = client.get(f"/meetings/{booked.pk}/").content.decode()
+    assert "interrupter" not in page and "Persona" not in page and "Team_size" in page
+    call_page = client.get(f"/calls/{booked.call_id}/").content.decode()
+    assert "Machine (after the beep)" in call_page and "machine_end_beep" not in call_page

@@ -137,5 +137,24 @@ def test_a_manager_without_a_rep_profile_is_refused_the_hours_page(client, manag
 def test_actions_that_change_things_refuse_get(client, world, manager, admin_user):
     client.force_login(admin_user)
     assert client.get("/campaigns/spring/control/start/").status_code == 405
-    assert client.get("/scripts/sales-script/versions/1/publish/").status_code == 405
     assert client.get(f"/meetings/{world['my_meeting'].pk}/confirm/").status_code == 405
+
+
+def test_a_get_of_a_confirmed_action_only_shows_the_confirmation(client, world, admin_user):
+    """Cancel, stop and publish answer GET with a page that asks first; nothing changes until the POST."""
+    from campaigns.models import Campaign, Script, ScriptVersion
+    from campaigns.scripts import save_new_version
+
+    script = Script.objects.get(slug="sales-script")
+    save_new_version(script, instructions="Changed.")
+    Campaign.objects.filter(slug="spring").update(status="running")
+    client.force_login(admin_user)
+    for url in (
+        "/campaigns/spring/control/stop/",
+        "/scripts/sales-script/versions/2/publish/",
+        f"/meetings/{world['my_meeting'].pk}/cancel/",
+    ):
+        assert client.get(url).status_code == 200
+    assert Campaign.objects.get(slug="spring").status == "running"
+    assert Script.objects.get(pk=script.pk).published_version == ScriptVersion.objects.get(script=script, number=1)
+    assert Meeting.objects.get(pk=world["my_meeting"].pk).status == "booked"

@@ -15,7 +15,7 @@ def test_silence_gets_a_reprompt_then_a_polite_hang_up(voice_server, settings):
     call.refresh_from_db()
     texts = [t.text for t in agent_turns(call)]
     assert texts[1:] == [REPROMPT, SILENCE_GOODBYE]
-    assert call.outcome == Call.Outcome.NO_ANSWER
+    assert call.outcome == Call.Outcome.HUNG_UP  # answered and spoken to: never "No answer"
     assert log.hung_up_by == "agent"
 
 

@@ -235,10 +235,13 @@ class ScriptedAgent:
         for f in fields:
             for i, (who, text) in enumerate(lines):
                 if who in ("agent", "assistant") and f.get("question", "\0") in text:
-                    answer = next((t for w, t in lines[i + 1 :] if w in ("caller", "user")), "")
+                    # The caller's next line that answers, not a question of their own (asked again after it).
+                    answer = next(
+                        (t for w, t in lines[i + 1 :] if w in ("caller", "user") and not t.rstrip().endswith("?")), ""
+                    )
                     if answer:
                         extracted[f["field"]] = answer
                     break
-        caller = [t for w, t in lines if w in ("caller", "user")]
-        summary = f"{len(lines)} turns; the caller said: " + " / ".join(caller[:6]) if caller else "No conversation."
-        return CallSummary(summary=summary, extracted=extracted)
+        from voice.sim.summary import scripted_summary  # it reads this module's phrase lists
+
+        return CallSummary(summary=scripted_summary(lines, extracted, fields), extracted=extracted)

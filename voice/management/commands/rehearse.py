@@ -28,7 +28,8 @@ class Command(BaseCommand):
             raise CommandError(f"No campaign with slug {campaign!r}; `manage.py seed_demo` creates 'demo'.") from None
         if options["verbosity"] < 2:
             # Per-request and per-task lines drown the report; -v 2 brings them back.
-            for name in ("httpx", "celery.app.trace", "uvicorn.access", "uvicorn.error"):
+            # dialer.controls logs the rehearsal's own start and pause, which the report's last line states.
+            for name in ("httpx", "celery.app.trace", "uvicorn.access", "uvicorn.error", "dialer.controls"):
                 logging.getLogger(name).setLevel(logging.WARNING)
         report = rehearse(target, calls, timeout=timeout)
         self.stdout.write(_dumps(report.as_json()) if json else table(report))
