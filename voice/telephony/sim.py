@@ -198,9 +198,9 @@ class SimTelephony:
             return ProviderCall(sid, call.status, self._duration(call), call.answered_by)
         record = self.ledger.call(sid)
         if record is None:
-            from .base import PermanentTelephonyError
+            from .base import CallNotFoundError
 
-            raise PermanentTelephonyError(f"Twilio 20404: call {sid} not found")
+            raise CallNotFoundError(f"Twilio 20404: call {sid} not found")
         status = record.get("status", "queued")
         if status not in TERMINAL and not _alive(int(record.get("pid", 0)), record.get("host", "")):
             # The simulator holding this line died with its process: the line dropped.
@@ -208,9 +208,12 @@ class SimTelephony:
         duration = int(record["duration"]) if record.get("duration", "").isdigit() else None
         return ProviderCall(sid, status, duration, record.get("answered_by", ""))
 
-    def find_placed(self, call_id: int, to: str, since: datetime) -> ProviderCall | None:
+    def find_placed(
+        self, call_id: int, to: str, since: datetime, *, from_: str = "", taken=()
+    ) -> ProviderCall | None:
+        """The simulator's ledger is keyed by our call id, so the lookup is exact."""
         sid = self.ledger.sid_of(call_id)
-        return self.fetch(sid) if sid else None
+        return self.fetch(sid) if sid and sid not in set(taken) else None
 
     def validate_webhook(self, url: str, params: dict[str, str], signature: str) -> bool:
         return bool(signature) and self.validator.validate(url, params, signature)
