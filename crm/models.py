@@ -164,6 +164,14 @@ class Call(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["campaign", "status"], name="call_campaign_status")]
+        constraints = [
+            # One person is on at most one call at a time, whatever the campaign (dialer/claims.py).
+            models.UniqueConstraint(
+                fields=["lead"],
+                condition=Q(finalized_at__isnull=True, status__in=["queued", "dialing", "ringing", "in_progress"]),
+                name="call_one_active_per_lead",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Call {self.pk} to {self.lead.phone if self.lead_id else '?'}"

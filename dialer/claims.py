@@ -2,6 +2,11 @@
 
 Claimers of one campaign serialize on the campaign row (so the concurrency cap holds whatever runs in
 parallel); hopper rows are taken with `FOR UPDATE SKIP LOCKED` so nothing else that holds a row waits.
+
+One person, one call: a lead with an active call in any campaign is not claimed. Claimers of different
+campaigns sharing leads exclude each other by locking the lead rows (`FOR NO KEY UPDATE SKIP LOCKED`) and
+re-checking for an active call after the lock (a fresh statement sees what the other claimer committed);
+the partial unique index `call_one_active_per_lead` is the database's last word.
 """
 from __future__ import annotations
 
@@ -11,11 +16,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignLead
-from crm.models import Call, DoNotCall
+from crm.models import Call, DoNotCall, Lead
 
 from . import pacing, windows
 
@@ -27,6 +32,29 @@ def _enqueue_place_call(call_ids: list[int]) -> None:
 
     for call_id in call_ids:
         place_call.delay(call_id)
+
+
+def active_call_exists(lead_ref: str = "lead_id") -> Exists:
+    """SQL: the lead (by `lead_ref`) has a call not yet finished, in any campaign."""
+    return Exists(
+        Call.objects.filter(
+            lead_id=OuterRef(lead_ref), status__in=Call.ACTIVE_STATUSES, finalized_at__isnull=True
+        )
+    )
+
+
+def _lock_free_leads(rows: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Keep the rows whose lead this transaction could lock and that has no active call anywhere."""
+    locked = set(
+        Lead.objects.select_for_update(skip_locked=True, no_key=True)
+        .filter(pk__in=[r[1] for r in rows])
+        .values_list("pk", flat=True)
+    )
+    busy = set(
+        Call.objects.filter(lead_id__in=locked, status__in=Call.ACTIVE_STATUSES, finalized_at__isnull=True)
+        .values_list("lead_id", flat=True)
+    )
+    return [r for r in rows if r[1] in locked and r[1] not in busy]
 
 
 def claim_due_leads(
@@ -74,9 +102,11 @@ def claim_due_leads(
                 lead__timezone__in=zones,
             )
             .exclude(lead__phone__in=DoNotCall.objects.values("phone"))
+            .exclude(active_call_exists())
             .order_by(F("next_attempt_at").asc(nulls_first=True), "id")
             .values_list("id", "lead_id", "attempts")[:tokens]
         )
+        rows = _lock_free_leads(rows) if rows else rows
         if len(rows) < tokens:
             pacing.refund(campaign.pk, campaign.calls_per_second, tokens - len(rows))
         if not rows:
