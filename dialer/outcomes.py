@@ -155,9 +155,12 @@ def release_call(
 def end_before_dial(
     call_id: int, outcome: str, reason: str, now: dt.datetime | None = None, status: str = Call.Status.FAILED
 ) -> bool:
-    """End a call that was never connected (do-not-call at dial time, permanent provider error) and finalize it."""
+    """End a call that was never connected (do-not-call at dial time, permanent provider error) and finalize it.
+
+    One transaction: the call never stays ended-but-unfinalized with its hopper row CLAIMED."""
     now = now or timezone.now()
-    Call.objects.filter(pk=call_id, finalized_at__isnull=True, provider_sid__isnull=True).update(
-        status=status, outcome=outcome, error=reason, ended_at=now
-    )
-    return finalize_call(call_id, now, force=True)
+    with transaction.atomic():
+        ended = Call.objects.filter(pk=call_id, finalized_at__isnull=True, provider_sid__isnull=True).update(
+            status=status, outcome=outcome, error=reason, ended_at=now
+        )
+        return bool(ended) and finalize_call(call_id, now, force=True)
