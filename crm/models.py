@@ -26,6 +26,14 @@ class Lead(models.Model):
     )
     consent_source = models.CharField(max_length=200, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
+    jurisdiction = models.CharField(
+        max_length=8,
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text='Calling-rule jurisdiction, "US-FL" / "CA-BC", "" if none; NULL until derived '
+        "(dialer/jurisdictions.py: the file's state column, else the number's area code).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, CampaignLead
 from crm.models import Call, DoNotCall, Lead
 
-from . import pacing, windows
+from . import lawful, pacing, windows
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ def claim_due_leads(
     On commit `dispatch` receives the call ids (default: enqueue `place_call` for each; None: nothing).
     """
     now = now or timezone.now()
+    lawful.derive_missing(campaign_id)
     with transaction.atomic():
         campaign = (
             Campaign.objects.select_for_update()
@@ -92,8 +93,9 @@ def claim_due_leads(
         tokens = pacing.take(campaign.pk, campaign.calls_per_second, free)
         if tokens <= 0:
             return []
+        due = CampaignLead.objects.select_for_update(skip_locked=True, of=("self",))
         rows = list(
-            CampaignLead.objects.select_for_update(skip_locked=True, of=("self",))
+            lawful.apply_to_claim(due, campaign, now)
             .filter(
                 Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
                 campaign_id=campaign_id,

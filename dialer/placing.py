@@ -28,7 +28,7 @@ from voice.telephony.base import (
 )
 from voice.tokens import media_stream_url
 
-from . import controls, outcomes, reconcile, windows
+from . import controls, lawful, outcomes, reconcile, windows
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,10 @@ def place_call(call_id: int, now: dt.datetime | None = None) -> Placed:
                 outcomes.release_call(
                     call_id, "Outside the lead's calling window at dial time", Call.Outcome.BLOCKED, now=now
                 )
+                return Placed.RELEASED
+            rule_says = lawful.dial_blocker(call.lead, campaign, now, exclude_call=call_id)
+            if rule_says:
+                outcomes.release_call(call_id, f"Jurisdiction rule at dial time: {rule_says}", Call.Outcome.BLOCKED, now=now)
                 return Placed.RELEASED
             Call.objects.filter(pk=call_id).update(status=Call.Status.DIALING, placed_at=now)
     if blocked:
