@@ -88,7 +88,8 @@ def place_call(call_id: int, now: dt.datetime | None = None) -> Placed:
                 return Placed.RELEASED
             rule_says = lawful.dial_blocker(call.lead, campaign, now, exclude_call=call_id)
             if rule_says:
-                outcomes.release_call(call_id, f"Jurisdiction rule at dial time: {rule_says}", Call.Outcome.BLOCKED, now=now)
+                reason = f"Jurisdiction rule at dial time: {rule_says}"
+                outcomes.release_call(call_id, reason, Call.Outcome.BLOCKED, now=now)
                 return Placed.RELEASED
             Call.objects.filter(pk=call_id).update(status=Call.Status.DIALING, placed_at=now)
     if blocked:
