@@ -148,9 +148,11 @@ def retire_undialable(campaign_id: int) -> int:
 
 def tick(now: dt.datetime | None = None) -> int:
     """One dialer beat: claim for every running campaign; a campaign with nothing left completes itself."""
+    from . import heartbeat
     from .controls import complete_if_done
 
     now = now or timezone.now()
+    heartbeat.beat(now)
     claimed = 0
     for campaign_id in Campaign.objects.filter(status=Campaign.Status.RUNNING).values_list("pk", flat=True):
         got = len(claim_due_leads(campaign_id, now))
