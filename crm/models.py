@@ -163,6 +163,9 @@ class Call(models.Model):
     media_started_at = models.DateTimeField(null=True, blank=True, help_text="Voice session began")
     media_ended_at = models.DateTimeField(null=True, blank=True, help_text="Voice session ended, turns saved")
     finalized_at = models.DateTimeField(null=True, blank=True)
+    callback_at = models.DateTimeField(
+        null=True, blank=True, help_text="Callback the lead asked for on this call (dialer/callbacks.py)"
+    )
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     status_events = models.JSONField(default=list, blank=True, help_text="Provider status timeline")
     recording = models.FileField(upload_to="recordings/%Y/%m/", blank=True)

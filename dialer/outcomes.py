@@ -24,6 +24,12 @@ FINISHED_OUTCOMES = {
 }
 
 
+# Outcomes after which a callback the lead asked for earlier in the call no longer applies.
+CALLBACK_OVERRIDDEN_BY = {
+    Call.Outcome.BOOKED, Call.Outcome.OPT_OUT, Call.Outcome.TRANSFERRED, Call.Outcome.INVALID_NUMBER,
+}  # fmt: skip
+
+
 def provider_terminal_status(call: Call) -> str:
     """The provider's terminal status as recorded in the call's timeline, or '' while it is not known."""
     for event in reversed(call.status_events or []):
@@ -108,8 +114,13 @@ def _move_lead_on(call: Call, outcome: str, now: dt.datetime) -> None:
         on_dnc = True
     entry.last_outcome = outcome
     entry.claimed_at = None
+    callback = call.callback_at and outcome not in CALLBACK_OVERRIDDEN_BY
     if on_dnc:
         entry.state = CampaignLead.State.DO_NOT_CALL
+    elif callback and entry.attempts < campaign.max_attempts:
+        # The lead asked to be called back then (dialer/callbacks.py checked window, law and attempts).
+        entry.state = CampaignLead.State.RETRY
+        entry.next_attempt_at = call.callback_at
     elif outcome in FINISHED_OUTCOMES:
         entry.state = CampaignLead.State.DONE
     elif entry.attempts >= campaign.max_attempts:
