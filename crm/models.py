@@ -137,6 +137,7 @@ class Call(models.Model):
         CONVERSATION = "conversation", "Conversation, no booking"
         HUNG_UP = "hung_up", "Hung up"
         VOICEMAIL = "voicemail", "Voicemail"
+        FAX = "fax", "Fax machine"
         NO_ANSWER = "no_answer", "No answer"
         BUSY = "busy", "Busy"
         INVALID_NUMBER = "invalid_number", "Invalid number"

@@ -21,6 +21,7 @@ FINISHED_OUTCOMES = {
     Call.Outcome.TRANSFERRED,
     Call.Outcome.CONVERSATION,
     Call.Outcome.INVALID_NUMBER,
+    Call.Outcome.FAX,  # a fax line: never a voicemail, never retried
 }
 
 
@@ -53,7 +54,9 @@ def derive_outcome(call: Call) -> str:
         return Call.Outcome.NO_ANSWER
     if status == "failed" or call.status == Call.Status.FAILED:
         return Call.Outcome.FAILED
-    if call.answered_by.startswith("machine") or call.answered_by == "fax":
+    if call.answered_by == "fax":
+        return Call.Outcome.FAX
+    if call.answered_by.startswith("machine"):
         return Call.Outcome.VOICEMAIL
     if call.answered_at is None and not call.duration_seconds:
         return Call.Outcome.NO_ANSWER
@@ -78,6 +81,8 @@ def finalize_call(call_id: int, now: dt.datetime | None = None, *, force: bool =
         if not force and not is_ready(call):
             return False
         outcome = call.outcome or derive_outcome(call)
+        if call.answered_by == "fax" and outcome in (Call.Outcome.VOICEMAIL, Call.Outcome.HUNG_UP):
+            outcome = Call.Outcome.FAX  # whatever the session thought it was talking to
         won = Call.objects.filter(pk=call_id, finalized_at__isnull=True).update(
             finalized_at=now, outcome=outcome, ended_at=call.ended_at or now
         )
