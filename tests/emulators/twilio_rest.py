@@ -45,6 +45,7 @@ class Recorded:
     auth: tuple[str, str] | None
     form: list[tuple[str, str]]
     query: list[tuple[str, str]]
+    at: float = field(default_factory=time.time)  # when it arrived (time.time())
 
     def field(self, name: str) -> str | None:
         values = self.fields(name)
@@ -81,6 +82,7 @@ class EmulatedCall:
     answered_by: str | None = None
     created: float = field(default_factory=time.time)
     sequence: int = 0
+    ended: float | None = None  # when it reached a terminal status
 
     def get(self, name: str) -> str | None:
         return next((v for k, v in self.form if k == name), None)
@@ -131,6 +133,7 @@ class TwilioEmulator:
         self._chaos: tuple[float, tuple[str, ...]] = (0.0, ())
         self._random = random.Random(7)
         self.accepted_then_failed: list[str] = []  # sids of calls created whose answer went wrong
+        self.on_create: Any = None  # called with each EmulatedCall created (a carrier that plays it), under lock
 
     # --- lifecycle --------------------------------------------------------------------------------
     def start(self, port: int = 0) -> TwilioEmulator:
@@ -190,6 +193,8 @@ class TwilioEmulator:
         with self._lock:
             call = self.calls[sid]
             call.status = status
+            if status in TERMINAL and call.ended is None:
+                call.ended = time.time()
             if duration is not None:
                 call.duration = duration
             if answered_by is not None:
@@ -201,6 +206,8 @@ class TwilioEmulator:
             call = self.calls[sid]
             if status in TERMINAL or status in ("ringing", "in-progress"):
                 call.status = status
+            if status in TERMINAL and call.ended is None:
+                call.ended = time.time()
             if "CallDuration" in extra:
                 call.duration = int(extra["CallDuration"])
             call.sequence += 1
@@ -289,6 +296,8 @@ class TwilioEmulator:
             return 400, _error(400, 21205, "Url, Twiml or ApplicationSid is required")
         call = EmulatedCall(sid="CA" + uuid.uuid4().hex, account_sid=self.account_sid, form=form)
         self.calls[call.sid] = call
+        if self.on_create is not None:
+            self.on_create(call)
         if after_accept:
             self.accepted_then_failed.append(call.sid)
             if after_accept == "5xx":
@@ -330,6 +339,7 @@ class TwilioEmulator:
     def _update(self, call: EmulatedCall, fields: dict[str, str]) -> None:
         if fields.get("Status") in ("completed", "canceled") and call.status not in TERMINAL:
             call.status = fields["Status"]
+            call.ended = time.time()
         call.form = [*call.form, *((f"Update.{k}", v) for k, v in fields.items())]
 
 
