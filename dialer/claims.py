@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignLead
@@ -34,13 +34,11 @@ def _enqueue_place_call(call_ids: list[int]) -> None:
         place_call.delay(call_id)
 
 
-def active_call_exists(lead_ref: str = "lead_id") -> Exists:
-    """SQL: the lead (by `lead_ref`) has a call not yet finished, in any campaign."""
-    return Exists(
-        Call.objects.filter(
-            lead_id=OuterRef(lead_ref), status__in=Call.ACTIVE_STATUSES, finalized_at__isnull=True
-        )
-    )
+def active_lead_ids():
+    """SQL: ids of leads with a call not yet finished, in any campaign. Used as `NOT IN (…)`: PostgreSQL
+    hashes it once per query (a correlated NOT EXISTS can be planned as a nested loop over every active
+    call per candidate row when statistics are stale: seconds per claim at 20 000 leads)."""
+    return Call.objects.filter(status__in=Call.ACTIVE_STATUSES, finalized_at__isnull=True).values("lead_id")
 
 
 def _lock_free_leads(rows: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -104,7 +102,7 @@ def claim_due_leads(
                 lead__timezone__in=zones,
             )
             .exclude(lead__phone__in=DoNotCall.objects.values("phone"))
-            .exclude(active_call_exists())
+            .exclude(lead_id__in=active_lead_ids())
             .order_by(F("next_attempt_at").asc(nulls_first=True), "id")
             .values_list("id", "lead_id", "attempts")[:tokens]
         )

@@ -234,20 +234,21 @@ def explain_campaign(campaign: Campaign, now: dt.datetime | None = None) -> dict
 
 
 def _hopper_counts(campaign: Campaign, now: dt.datetime) -> dict:
-    from .claims import active_call_exists
+    from .claims import active_lead_ids
 
     hopper = CampaignLead.objects.filter(campaign=campaign)
     dialable = Q(state__in=CampaignLead.DIALABLE_STATES)
     spent = Q(attempts__gte=campaign.max_attempts)
     due = dialable & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)) & ~spent
     on_dnc = Q(lead__phone__in=DoNotCall.objects.values("phone"))
-    numbers = hopper.alias(busy=active_call_exists()).aggregate(
+    busy = Q(lead_id__in=active_lead_ids())
+    numbers = hopper.aggregate(
         dialable=Count("pk", filter=dialable),
-        due=Count("pk", filter=due & ~on_dnc & Q(busy=False)),
+        due=Count("pk", filter=due & ~on_dnc & ~busy),
         do_not_call=Count("pk", filter=Q(state=CampaignLead.State.DO_NOT_CALL) | (dialable & on_dnc)),
         exhausted=Count("pk", filter=Q(state=CampaignLead.State.EXHAUSTED) | (dialable & spent)),
         waiting=Count("pk", filter=dialable & Q(next_attempt_at__gt=now)),
-        busy_elsewhere=Count("pk", filter=dialable & Q(busy=True)),
+        busy_elsewhere=Count("pk", filter=dialable & busy),
         in_flight=Count("pk", filter=Q(state=CampaignLead.State.CLAIMED)),
         next_retry=Min("next_attempt_at", filter=dialable & Q(next_attempt_at__gt=now)),
     )  # fmt: skip
