@@ -111,7 +111,9 @@ def clear() -> None:
     Call.objects.filter(campaign__slug__startswith=SLUG).delete()
     CampaignLead.objects.filter(campaign__slug__startswith=SLUG).delete()
     Campaign.objects.filter(slug__startswith=SLUG).delete()
-    bench_leads = Lead.objects.filter(last_name=SLUG)
+    from django.db.models import Q
+
+    bench_leads = Lead.objects.filter(Q(last_name=SLUG) | Q(phone__startswith=PHONE_PREFIX))  # and older runs
     DoNotCall.objects.filter(phone__in=bench_leads.values("phone")).delete()
     bench_leads.delete()
 

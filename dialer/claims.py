@@ -3,10 +3,11 @@
 Claimers of one campaign serialize on the campaign row (so the concurrency cap holds whatever runs in
 parallel); hopper rows are taken with `FOR UPDATE SKIP LOCKED` so nothing else that holds a row waits.
 
-One person, one call: a lead with an active call in any campaign is not claimed. Claimers of different
-campaigns sharing leads exclude each other by locking the lead rows (`FOR NO KEY UPDATE SKIP LOCKED`) and
-re-checking for an active call after the lock (a fresh statement sees what the other claimer committed);
-the partial unique index `call_one_active_per_lead` is the database's last word.
+One person, one call: a lead with an active call in any campaign is not claimed (`NOT IN` the active
+calls' leads). Claimers of different campaigns sharing leads cannot both win: the calls are inserted with
+`ON CONFLICT DO NOTHING` against the partial unique index `call_one_active_per_lead`, so the second insert
+for a person waits for the first claimer's transaction and is dropped if it committed; only hopper rows
+whose call was inserted are marked CLAIMED.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignLead
-from crm.models import Call, DoNotCall, Lead
+from crm.models import Call, DoNotCall
 
 from . import lawful, pacing, windows
 
@@ -39,20 +40,6 @@ def active_lead_ids():
     hashes it once per query (a correlated NOT EXISTS can be planned as a nested loop over every active
     call per candidate row when statistics are stale: seconds per claim at 20 000 leads)."""
     return Call.objects.filter(status__in=Call.ACTIVE_STATUSES, finalized_at__isnull=True).values("lead_id")
-
-
-def _lock_free_leads(rows: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """Keep the rows whose lead this transaction could lock and that has no active call anywhere."""
-    locked = set(
-        Lead.objects.select_for_update(skip_locked=True, no_key=True)
-        .filter(pk__in=[r[1] for r in rows])
-        .values_list("pk", flat=True)
-    )
-    busy = set(
-        Call.objects.filter(lead_id__in=locked, status__in=Call.ACTIVE_STATUSES, finalized_at__isnull=True)
-        .values_list("lead_id", flat=True)
-    )
-    return [r for r in rows if r[1] in locked and r[1] not in busy]
 
 
 def claim_due_leads(
@@ -106,7 +93,8 @@ def claim_due_leads(
             .order_by(F("next_attempt_at").asc(nulls_first=True), "id")
             .values_list("id", "lead_id", "attempts")[:tokens]
         )
-        rows = _lock_free_leads(rows) if rows else rows
+        created = _insert_calls(campaign, rows) if rows else {}
+        rows = [r for r in rows if r[0] in created]
         if len(rows) < tokens:
             pacing.refund(campaign.pk, campaign.calls_per_second, tokens - len(rows))
         if not rows:
@@ -114,23 +102,36 @@ def claim_due_leads(
         CampaignLead.objects.filter(id__in=[r[0] for r in rows]).update(
             state=CampaignLead.State.CLAIMED, attempts=F("attempts") + 1, claimed_at=now, updated_at=now
         )
-        version = campaign.active_script_version
-        calls = Call.objects.bulk_create(
+        call_ids = [created[r[0]] for r in rows]
+        if dispatch is not None:
+            transaction.on_commit(lambda: dispatch(call_ids))
+    return call_ids
+
+
+def _insert_calls(campaign: Campaign, rows: list[tuple[int, int, int]]) -> dict[int, int]:
+    """Insert a QUEUED call per (hopper row, lead, attempts); returns {hopper row id: call id} of those
+    inserted. A person who has an active call (another campaign's claimer just won) gets none."""
+    Call.objects.bulk_create(
+        (
             Call(
-                campaign_id=campaign_id,
+                campaign_id=campaign.pk,
                 campaign_lead_id=row_id,
                 lead_id=lead_id,
-                script_version=version,
+                script_version=campaign.active_script_version,
                 attempt=attempts + 1,
                 provider=settings.TELEPHONY,
                 status=Call.Status.QUEUED,
             )
             for row_id, lead_id, attempts in rows
-        )
-        call_ids = [c.pk for c in calls]
-        if dispatch is not None:
-            transaction.on_commit(lambda: dispatch(call_ids))
-    return call_ids
+        ),
+        ignore_conflicts=True,
+    )
+    # The rows were dialable, so their only open call is the one just inserted.
+    return dict(
+        Call.objects.filter(
+            campaign_lead_id__in=[r[0] for r in rows], status=Call.Status.QUEUED, finalized_at__isnull=True
+        ).values_list("campaign_lead_id", "pk")
+    )
 
 
 def retire_undialable(campaign_id: int) -> int:

@@ -26,8 +26,18 @@ DERIVE_BATCH = 5000
 DAY = dt.timedelta(hours=24)
 
 
+_none_missing: dict[int, float] = {}  # campaign id -> monotonic time its hopper had nothing to derive
+
+
 def derive_missing(campaign_id: int | None = None, limit: int = DERIVE_BATCH) -> int:
-    """Set `Lead.jurisdiction` where it is NULL (for one campaign's dialable leads, or all). Returns count."""
+    """Set `Lead.jurisdiction` where it is NULL (for one campaign's dialable leads, or all). Returns count.
+
+    A campaign found complete is not asked again for DIALER_ZONE_CACHE_SECONDS: safe, since claims skip
+    leads whose jurisdiction is still NULL."""
+    ttl = settings.DIALER_ZONE_CACHE_SECONDS
+    seen = _none_missing.get(campaign_id) if campaign_id is not None else None
+    if seen is not None and ttl > 0 and time.monotonic() - seen < ttl:
+        return 0
     leads = Lead.objects.filter(jurisdiction__isnull=True)
     if campaign_id is not None:
         leads = leads.filter(
@@ -39,6 +49,8 @@ def derive_missing(campaign_id: int | None = None, limit: int = DERIVE_BATCH) ->
         by_code[jurisdictions.for_lead(str(phone), attributes)].append(pk)
     for code, ids in by_code.items():
         Lead.objects.filter(pk__in=ids, jurisdiction__isnull=True).update(jurisdiction=code)
+    if campaign_id is not None and not rows:
+        _none_missing[campaign_id] = time.monotonic()
     return len(rows)
 
 
@@ -76,8 +88,10 @@ def hopper_pairs(campaign: Campaign) -> list[tuple[str, str]]:
 def forget_cached(campaign_id: int | None = None) -> None:
     if campaign_id is None:
         _pairs_cache.clear()
+        _none_missing.clear()
     else:
         _pairs_cache.pop(campaign_id, None)
+        _none_missing.pop(campaign_id, None)
 
 
 def forbidden_now(campaign: Campaign, now: dt.datetime) -> Q | None:
