@@ -18,6 +18,15 @@ Celery tasks call. Two phases on the same leads:
 Double dials and outside-window dials are counted from the provider's ledger (what it actually received) with
 an independent zoneinfo check; lost outcomes are dials whose call never got a finalized outcome plus leads left
 claimed. The last line is JSON.
+
+`--chaos` (bench/dialer_chaos.py) runs the full phase against the Twilio REST emulator through the real Twilio
+adapter instead: the emulator accepts `--chaos-share` of the dials and then answers 500 or holds the answer
+past the adapter's timeout; a carrier thread completes every accepted call and applies its status callback; a
+second campaign holds `--shared` of the same leads; 15 % of the leads have FL/OK/MD numbers and sit in zones
+where it is 20:00-21:00 when there are such zones (the campaigns' window runs to 21:00); one worker is
+SIGKILLed and the workers' PostgreSQL connections are terminated (pg_terminate_backend) three times.
+double_dials counts provider calls per Parley call beyond one; concurrent_same_number counts provider calls
+to a number that overlap another; stuck_hopper_rows counts rows left CLAIMED.
 """
 from __future__ import annotations
 
@@ -32,6 +41,8 @@ import time
 from collections import Counter
 from zoneinfo import ZoneInfo
 
+from bench.dialer_chaos import STATE_AREA_CODES, WORKER_APP_NAME
+
 SLUG = "bench-dialer"
 PHONE_PREFIX = "+1999"
 ZONES = (
@@ -43,13 +54,22 @@ ZONES = (
 WINDOW = (8, 21)
 
 
-def bench_env(args: argparse.Namespace) -> dict[str, str]:
+def bench_env(args: argparse.Namespace, twilio=None) -> dict[str, str]:
     url = os.environ["DATABASE_URL"]
     sep = "&" if "?" in url else "?"
-    return {
+    chaos = {}
+    if twilio is not None:
+        chaos = {
+            "TELEPHONY": "twilio",
+            "TWILIO_ACCOUNT_SID": twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": twilio.auth_token,
+            "TWILIO_API_BASE_URL": twilio.base_url,
+            "TWILIO_HTTP_TIMEOUT_SECONDS": "1.0",
+        }
+    return chaos | {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": url if "conn_max_age" in url else f"{url}{sep}conn_max_age=600",
-        "TELEPHONY": "sim",
+        "TELEPHONY": chaos.get("TELEPHONY", "sim"),
         "SIM_TELEPHONY_PERSONA": "answer_and_hold",
         "SIM_TELEPHONY_CALLBACKS": "direct",
         "SIM_TELEPHONY_RING_SECONDS": str(args.ring),
@@ -91,8 +111,11 @@ def clear() -> None:
     Call.objects.filter(campaign__slug__startswith=SLUG).delete()
     CampaignLead.objects.filter(campaign__slug__startswith=SLUG).delete()
     Campaign.objects.filter(slug__startswith=SLUG).delete()
-    DoNotCall.objects.filter(phone__startswith=PHONE_PREFIX).delete()
-    Lead.objects.filter(phone__startswith=PHONE_PREFIX).delete()
+    from django.db.models import Q
+
+    bench_leads = Lead.objects.filter(Q(last_name=SLUG) | Q(phone__startswith=PHONE_PREFIX))  # and older runs
+    DoNotCall.objects.filter(phone__in=bench_leads.values("phone")).delete()
+    bench_leads.delete()
 
 
 def make_campaign(slug: str, leads: list, concurrency: int) -> int:
@@ -119,14 +142,21 @@ def seed(leads: int) -> tuple[list, int]:
     from crm.models import DoNotCall, Lead
 
     clear()
+    from dialer.jurisdictions import for_lead
+
     days = list(range(7))
     now = timezone.now() + dt.timedelta(minutes=2)  # zones that stay open for the run
     open_zones = [z for z in ZONES if inside(z, now, days) and inside(z, timezone.now(), days)]
     closed_zones = [z for z in ZONES if not inside(z, now, days) and not inside(z, timezone.now(), days)]
+    evening = [z for z in open_zones if now.astimezone(ZoneInfo(z)).hour == 20] or open_zones
+    states = list(STATE_AREA_CODES.values())
     rows, dnc = [], []
     for i in range(leads):
         kind = i % 100
-        if kind < 85:
+        if ARGS.chaos and kind < 15:  # FL/OK/MD numbers, in 20:00-21:00 zones when there are any
+            zone = evening[i % len(evening)]
+            phone = f"+1{states[i % len(states)]}{2000000 + i:07d}"
+        elif kind < 85:
             zone = open_zones[i % len(open_zones)]
         elif kind < 95:
             zone = closed_zones[i % len(closed_zones)]
@@ -134,8 +164,11 @@ def seed(leads: int) -> tuple[list, int]:
             zone = f"{open_zones[i % len(open_zones)]},{closed_zones[i % len(closed_zones)]}"
         else:
             zone = open_zones[i % len(open_zones)]
-        phone = f"{PHONE_PREFIX}{i:07d}"
-        rows.append(Lead(phone=phone, first_name="Bench", timezone=zone))
+        if not (ARGS.chaos and kind < 15):
+            phone = f"{PHONE_PREFIX}{i:07d}"
+        rows.append(
+            Lead(phone=phone, first_name="Bench", last_name=SLUG, timezone=zone, jurisdiction=for_lead(phone, {}))
+        )
         if kind >= 98:
             dnc.append(DoNotCall(phone=phone, source=DoNotCall.Source.IMPORT))
     with transaction.atomic():
@@ -190,27 +223,38 @@ def claim_race(leads: list, env: dict[str, str]) -> dict:
     return {"claims": claims, "seconds": round(seconds, 3), "per_s": round(claims / seconds, 1), "double_claims": twice}
 
 
-def worker(index: int, campaign_id: int, env: dict[str, str], stop, batch: int) -> None:
+def worker(index: int, campaign_ids: list[int], env: dict[str, str], stop, batch: int) -> None:
+    os.environ["PGAPPNAME"] = WORKER_APP_NAME  # libpq: lets the chaos run find these connections
     setup_django(env)
+    from django.db import DatabaseError, InterfaceError, close_old_connections, connections
+
     from dialer import placing
     from dialer.claims import claim_due_leads
     from voice.telephony.base import TelephonyError
 
     parent = os.getppid()
+    turn = index
     while not stop.is_set() and os.getppid() == parent:
-        ids = claim_due_leads(campaign_id, dispatch=None, limit=batch)
-        if not ids:
-            time.sleep(0.02)
-            continue
-        for call_id in ids:
-            try:
-                placing.place_call(call_id)
-            except TelephonyError:
-                pass  # left QUEUED; the sweeper releases it
+        turn += 1
+        campaign_id = campaign_ids[turn % len(campaign_ids)]
+        close_old_connections()  # as Celery's Django fixup does around each task
+        try:
+            ids = claim_due_leads(campaign_id, dispatch=None, limit=batch)
+            if not ids:
+                time.sleep(0.02)
+                continue
+            for call_id in ids:
+                try:
+                    placing.place_call(call_id)
+                except TelephonyError:
+                    pass  # left QUEUED; the sweeper releases it
+        except (DatabaseError, InterfaceError):  # the connection was terminated under us: reconnect
+            connections.close_all()
     deadline = time.monotonic() + 30  # let this worker's simulated lines finish
     from voice.telephony import get_telephony
 
-    while get_telephony().in_flight() and time.monotonic() < deadline:
+    lines = getattr(get_telephony(), "in_flight", lambda: 0)  # simulated telephony plays lines in-process
+    while lines() and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
@@ -272,13 +316,21 @@ def main() -> None:
     parser.add_argument("--ring", type=float, default=0.2, help="simulated ring seconds")
     parser.add_argument("--hold", type=float, default=0.5, help="simulated answered seconds")
     parser.add_argument("--kill-at", type=float, default=0.3, help="kill one worker after this share of claims")
-    parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--chaos", action="store_true", help="faults: see bench/dialer_chaos.py")
+    parser.add_argument("--chaos-share", type=float, default=0.05, help="dials accepted then failed")
+    parser.add_argument("--shared", type=float, default=0.4, help="share of leads the second campaign holds")
     global ARGS
     ARGS = args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
         sys.exit("bench.dialer needs DATABASE_URL=postgres://… and REDIS_URL=redis://… (workers share both).")
-    env = bench_env(args)
+    twilio = None
+    if args.chaos:
+        from tests.emulators.twilio_rest import TwilioEmulator
+
+        twilio = TwilioEmulator().start()
+    env = bench_env(args, twilio)
     setup_django(env)
     from django.core.management import call_command
 
@@ -291,6 +343,19 @@ def main() -> None:
     log(f"seeded {args.leads} leads ({dialable} dialable now)")
     race = claim_race(leads, env)
     log(f"claim race: {race}")
+    if args.chaos:
+        from bench.dialer_chaos import run_full
+
+        result = run_full(args, twilio, leads, dialable, env, log)
+        result.update({"leads": args.leads, "workers": args.workers, "claims_per_s": race["per_s"], "race": race})
+        log(json.dumps(result))
+        keys = (
+            "leads", "claims_per_s", "double_dials", "concurrent_same_number", "outside_window",
+            "outside_jurisdiction", "stuck_hopper_rows", "lost_outcomes", "calls_per_s", "provider_calls",
+            "accepted_then_failed",
+        )  # fmt: skip
+        print(json.dumps({k: result[k] for k in keys}))
+        return
     campaign_id = make_campaign(SLUG, leads, concurrency=args.concurrency)
     get_telephony().ledger.clear()
     pacing.reset(campaign_id)
@@ -299,7 +364,7 @@ def main() -> None:
     ctx = mp.get_context("spawn")
     stop = ctx.Event()
     started = time.time()
-    procs = [ctx.Process(target=worker, args=(i, campaign_id, env, stop, args.batch)) for i in range(args.workers)]
+    procs = [ctx.Process(target=worker, args=(i, [campaign_id], env, stop, args.batch)) for i in range(args.workers)]
     for p in procs:
         p.start()
     try:

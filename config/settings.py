@@ -154,6 +154,7 @@ TELEPHONY = env("TELEPHONY", default="sim")
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", default="")
+TWILIO_HTTP_TIMEOUT_SECONDS = env.float("TWILIO_HTTP_TIMEOUT_SECONDS", default=10.0)  # connect and read, per request
 TWILIO_CPS_LIMIT = env.float("TWILIO_CPS_LIMIT", default=1.0)
 MEDIA_TOKEN_TTL_SECONDS = env.int("MEDIA_TOKEN_TTL_SECONDS", default=600)
 # Simulated telephony: how callbacks reach the webhooks ("http" to PUBLIC_BASE_URL, or "direct" in-process),

@@ -29,6 +29,14 @@ class Lead(models.Model):
     )
     consent_source = models.CharField(max_length=200, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
+    jurisdiction = models.CharField(
+        max_length=8,
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text='Calling-rule jurisdiction, "US-FL" / "CA-BC", "" if none; NULL until derived '
+        "(dialer/jurisdictions.py: the file's state column, else the number's area code).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -136,6 +144,7 @@ class Call(models.Model):
         CONVERSATION = "conversation", "Conversation, no booking"
         HUNG_UP = "hung_up", "Hung up"
         VOICEMAIL = "voicemail", "Voicemail"
+        FAX = "fax", "Fax machine"
         NO_ANSWER = "no_answer", "No answer"
         BUSY = "busy", "Busy"
         INVALID_NUMBER = "invalid_number", "Invalid number"
@@ -162,6 +171,9 @@ class Call(models.Model):
     media_started_at = models.DateTimeField(null=True, blank=True, help_text="Voice session began")
     media_ended_at = models.DateTimeField(null=True, blank=True, help_text="Voice session ended, turns saved")
     finalized_at = models.DateTimeField(null=True, blank=True)
+    callback_at = models.DateTimeField(
+        null=True, blank=True, help_text="Callback the lead asked for on this call (dialer/callbacks.py)"
+    )
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     status_events = models.JSONField(default=list, blank=True, help_text="Provider status timeline")
     recording = models.FileField(upload_to="recordings/%Y/%m/", blank=True)
@@ -171,6 +183,14 @@ class Call(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["campaign", "status"], name="call_campaign_status")]
+        constraints = [
+            # One person is on at most one call at a time, whatever the campaign (dialer/claims.py).
+            models.UniqueConstraint(
+                fields=["lead"],
+                condition=Q(finalized_at__isnull=True, status__in=["queued", "dialing", "ringing", "in_progress"]),
+                name="call_one_active_per_lead",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Call {self.pk} to {self.lead.phone if self.lead_id else '?'}"

@@ -132,5 +132,23 @@ def apply_amd(call_id: int, params: dict[str, str]) -> str:
             call.provider_sid = sid
             fields.append("provider_sid")
         call.save(update_fields=fields)
-        transaction.on_commit(lambda: _notify(call_id, "amd", answered_by=answered_by))
+        if answered_by == "fax":
+            # A fax line: no voicemail message, no conversation. Hang up now; the session just closes.
+            sid_to_end = call.provider_sid
+            transaction.on_commit(lambda: _hang_up_fax(call_id, sid_to_end))
+        else:
+            transaction.on_commit(lambda: _notify(call_id, "amd", answered_by=answered_by))
     return "applied"
+
+
+def _hang_up_fax(call_id: int, sid: str | None) -> None:
+    """End a call answered by a fax (Twilio AnsweredBy=fax): the provider hangs up, the voice session closes."""
+    from voice.telephony import get_telephony
+    from voice.telephony.base import TelephonyError
+
+    _notify(call_id, "hangup")
+    if sid:
+        try:
+            get_telephony().hangup(sid)
+        except TelephonyError as exc:
+            log.warning("Call %s answered by a fax: hang-up failed (%s); the provider will end it", call_id, exc)

@@ -21,7 +21,14 @@ FINISHED_OUTCOMES = {
     Call.Outcome.TRANSFERRED,
     Call.Outcome.CONVERSATION,
     Call.Outcome.INVALID_NUMBER,
+    Call.Outcome.FAX,  # a fax line: never a voicemail, never retried
 }
+
+
+# Outcomes after which a callback the lead asked for earlier in the call no longer applies.
+CALLBACK_OVERRIDDEN_BY = {
+    Call.Outcome.BOOKED, Call.Outcome.OPT_OUT, Call.Outcome.TRANSFERRED, Call.Outcome.INVALID_NUMBER,
+}  # fmt: skip
 
 
 def provider_terminal_status(call: Call) -> str:
@@ -47,7 +54,9 @@ def derive_outcome(call: Call) -> str:
         return Call.Outcome.NO_ANSWER
     if status == "failed" or call.status == Call.Status.FAILED:
         return Call.Outcome.FAILED
-    if call.answered_by.startswith("machine") or call.answered_by == "fax":
+    if call.answered_by == "fax":
+        return Call.Outcome.FAX
+    if call.answered_by.startswith("machine"):
         return Call.Outcome.VOICEMAIL
     if call.answered_at is None and not call.duration_seconds:
         return Call.Outcome.NO_ANSWER
@@ -80,6 +89,8 @@ def finalize_call(call_id: int, now: dt.datetime | None = None, *, force: bool =
         if not force and not is_ready(call):
             return False
         outcome = consistent_outcome(call, call.outcome or derive_outcome(call))
+        if call.answered_by == "fax" and outcome in (Call.Outcome.VOICEMAIL, Call.Outcome.HUNG_UP):
+            outcome = Call.Outcome.FAX  # whatever the session thought it was talking to
         won = Call.objects.filter(pk=call_id, finalized_at__isnull=True).update(
             finalized_at=now, outcome=outcome, ended_at=call.ended_at or now
         )
@@ -116,8 +127,13 @@ def _move_lead_on(call: Call, outcome: str, now: dt.datetime) -> None:
         on_dnc = True
     entry.last_outcome = outcome
     entry.claimed_at = None
+    callback = call.callback_at and outcome not in CALLBACK_OVERRIDDEN_BY
     if on_dnc:
         entry.state = CampaignLead.State.DO_NOT_CALL
+    elif callback and entry.attempts < campaign.max_attempts:
+        # The lead asked to be called back then (dialer/callbacks.py checked window, law and attempts).
+        entry.state = CampaignLead.State.RETRY
+        entry.next_attempt_at = call.callback_at
     elif outcome in FINISHED_OUTCOMES:
         entry.state = CampaignLead.State.DONE
     elif entry.attempts >= campaign.max_attempts:
@@ -163,9 +179,12 @@ def release_call(
 def end_before_dial(
     call_id: int, outcome: str, reason: str, now: dt.datetime | None = None, status: str = Call.Status.FAILED
 ) -> bool:
-    """End a call that was never connected (do-not-call at dial time, permanent provider error) and finalize it."""
+    """End a call that was never connected (do-not-call at dial time, permanent provider error) and finalize it.
+
+    One transaction: the call never stays ended-but-unfinalized with its hopper row CLAIMED."""
     now = now or timezone.now()
-    Call.objects.filter(pk=call_id, finalized_at__isnull=True, provider_sid__isnull=True).update(
-        status=status, outcome=outcome, error=reason, ended_at=now
-    )
-    return finalize_call(call_id, now, force=True)
+    with transaction.atomic():
+        ended = Call.objects.filter(pk=call_id, finalized_at__isnull=True, provider_sid__isnull=True).update(
+            status=status, outcome=outcome, error=reason, ended_at=now
+        )
+        return bool(ended) and finalize_call(call_id, now, force=True)

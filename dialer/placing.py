@@ -22,11 +22,13 @@ from voice.telephony.base import (
     DialRequest,
     InvalidNumberError,
     PermanentTelephonyError,
+    TelephonyError,
     TransientTelephonyError,
+    UnknownOutcomeError,
 )
 from voice.tokens import media_stream_url
 
-from . import controls, outcomes, windows
+from . import controls, lawful, outcomes, reconcile, windows
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class Placed(StrEnum):
     RELEASED = "released"  # campaign not running or lead outside its window: lead goes back to the hopper
     BLOCKED = "blocked"  # do-not-call at dial time
     FAILED = "failed"  # permanent provider error
+    UNKNOWN = "unknown"  # the provider may have the call: stays DIALING until found (adopted) or released
 
 
 def public_url(path: str) -> str:
@@ -59,7 +62,8 @@ def dial_request(call: Call) -> DialRequest:
 
 
 def place_call(call_id: int, now: dt.datetime | None = None) -> Placed:
-    """Dial `call_id` once. Raises TransientTelephonyError (after putting the call back to QUEUED) to retry."""
+    """Dial `call_id` at most once. Raises TransientTelephonyError (after putting the call back to QUEUED) only
+    when the error proves nothing reached the provider; an unknown outcome is looked up, never retried."""
     now = now or timezone.now()
     with transaction.atomic():
         call = (
@@ -82,6 +86,11 @@ def place_call(call_id: int, now: dt.datetime | None = None) -> Placed:
                     call_id, "Outside the lead's calling window at dial time", Call.Outcome.BLOCKED, now=now
                 )
                 return Placed.RELEASED
+            rule_says = lawful.dial_blocker(call.lead, campaign, now, exclude_call=call_id)
+            if rule_says:
+                reason = f"Jurisdiction rule at dial time: {rule_says}"
+                outcomes.release_call(call_id, reason, Call.Outcome.BLOCKED, now=now)
+                return Placed.RELEASED
             Call.objects.filter(pk=call_id).update(status=Call.Status.DIALING, placed_at=now)
     if blocked:
         outcomes.end_before_dial(
@@ -97,6 +106,8 @@ def place_call(call_id: int, now: dt.datetime | None = None) -> Placed:
             status=Call.Status.QUEUED, error=f"Retrying: {exc}"
         )
         raise
+    except UnknownOutcomeError as exc:
+        return _unknown_outcome(call, telephony, exc, now)
     except PermanentTelephonyError as exc:
         _fail_permanently(call, exc, now)
         return Placed.FAILED
@@ -109,6 +120,21 @@ def place_call(call_id: int, now: dt.datetime | None = None) -> Placed:
         log.error("Call %s was released while dialing; hanging up provider call %s", call_id, sid)
         telephony.hangup(sid)
     return Placed.DIALED
+
+
+def _unknown_outcome(call: Call, telephony, exc: UnknownOutcomeError, now: dt.datetime) -> Placed:
+    """The dial may have been accepted: keep the call DIALING (never re-dialed) and look it up at once;
+    what is not found yet is left to the sweeper, which adopts or releases it."""
+    log.warning("Call %s: dial outcome unknown (%s); reconciling with the provider", call.pk, exc)
+    Call.objects.filter(pk=call.pk, status=Call.Status.DIALING, provider_sid__isnull=True).update(
+        error=f"Dial outcome unknown: {exc}"
+    )
+    try:
+        found = reconcile.find_and_adopt(call, telephony, now, release_if_missing=False)
+    except TelephonyError as lookup_exc:
+        log.warning("Call %s: provider lookup failed (%s); the sweeper will retry it", call.pk, lookup_exc)
+        return Placed.UNKNOWN
+    return Placed.DIALED if found == reconcile.Found.ADOPTED else Placed.UNKNOWN
 
 
 def _fail_permanently(call: Call, exc: PermanentTelephonyError, now: dt.datetime) -> None:

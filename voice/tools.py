@@ -22,6 +22,7 @@ from crm.bookings import book_meeting as book
 from crm.meetings import SlotTaken, SlotUnavailable
 from crm.models import Call, Lead, Rep
 from crm.optouts import record_opt_out as opt_out
+from dialer import callbacks
 from voice import db
 from voice.tool_arguments import ArgumentError, clean_arguments
 
@@ -76,6 +77,19 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
         "Transfer the call to a human sales rep, when the caller asks for a person.",
         {"reason": {"type": "string"}},
         [],
+    ),
+    _fn(
+        "schedule_callback",
+        "The caller asked to be called back at a certain time: schedule it. If it is not allowed, say why and "
+        "offer the nearest allowed time it returns.",
+        {
+            "when": {
+                "type": "string",
+                "description": "The caller's local date and time: ISO 8601 without offset (2026-06-11T15:00) "
+                "or their words ('tomorrow at 3pm').",
+            }
+        },
+        ["when"],
     ),
     _fn(
         "end_call",
@@ -214,6 +228,7 @@ _TOOLS = {
     "record_opt_out": record_opt_out,
     "transfer_to_rep": transfer_to_rep,
     "end_call": end_call,
+    "schedule_callback": callbacks.tool,
 }
 
 

@@ -121,3 +121,25 @@ def test_tick_leaves_a_campaign_running_while_retries_wait(running_campaign):
 
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.RUNNING
+
+
+def test_a_person_on_a_call_in_one_campaign_is_not_claimed_by_another(running_campaign):
+    import pytest
+    from django.db import IntegrityError, transaction
+
+    from crm.models import Call
+
+    first, second = running_campaign(), running_campaign()
+    entry = factories.hopper_entry(first)
+    factories.hopper_entry(second, entry.lead)
+    noon = at("America/New_York", 2026, 6, 10, 12, 0)
+
+    with time_machine.travel(noon, tick=False):
+        [call_id] = claim_due_leads(first.pk, noon, dispatch=None)
+        assert claim_due_leads(second.pk, noon, dispatch=None) == []
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Call.objects.create(campaign=second, campaign_lead=entry, lead=entry.lead, status=Call.Status.QUEUED)
+
+    Call.objects.filter(pk=call_id).update(status=Call.Status.COMPLETED, finalized_at=noon)
+    with time_machine.travel(noon, tick=False):
+        assert len(claim_due_leads(second.pk, noon, dispatch=None)) == 1

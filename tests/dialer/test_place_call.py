@@ -98,8 +98,7 @@ def test_a_campaign_paused_before_dialing_dials_nothing(running_campaign, twilio
 
 def test_a_rate_limited_dial_is_retried_and_then_placed(running_campaign, twilio, eager):
     call = claimed_call(running_campaign())
-    twilio.fail_next(429, 20429, "Too Many Requests")
-    twilio.fail_next(503, 20503, "Service Unavailable")
+    twilio.fail_next(429, 20429, "Too Many Requests", times=2)
 
     with time_machine.travel(NOON_NY, tick=False):
         place_call_task.delay(call.pk)
@@ -140,7 +139,7 @@ def test_an_unverified_caller_id_ends_the_call_and_pauses_the_campaign_without_c
 
 def test_transient_errors_that_outlast_every_retry_end_the_call_as_failed(running_campaign, twilio, eager):
     call = claimed_call(running_campaign())
-    twilio.fail_next(503, 20503, "Service Unavailable", times=10)
+    twilio.fail_next(429, 20429, "Too Many Requests", times=10)
 
     with time_machine.travel(NOON_NY, tick=False):
         place_call_task.delay(call.pk)
@@ -148,7 +147,7 @@ def test_transient_errors_that_outlast_every_retry_end_the_call_as_failed(runnin
     call.refresh_from_db()
     assert len(twilio.creates()) == 6
     assert (call.status, call.outcome) == (Call.Status.FAILED, Call.Outcome.FAILED)
-    assert "Gave up" in call.error and "20503" in call.error
+    assert "Gave up" in call.error and "20429" in call.error
     assert call.campaign_lead.state == CampaignLead.State.RETRY
 
 

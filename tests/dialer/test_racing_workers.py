@@ -100,3 +100,31 @@ def test_the_same_call_placed_by_racing_workers_is_dialed_once(running_campaign,
 
     assert sorted(results) == ["dialed"] + ["skipped"] * 5
     assert len(emulator.creates()) == 1
+
+
+def test_claimers_of_two_campaigns_sharing_leads_never_both_win_a_person(running_campaign):
+    first, second = running_campaign(max_concurrency=10_000), running_campaign(max_concurrency=10_000)
+    for _ in range(150):
+        entry = factories.hopper_entry(first)
+        factories.hopper_entry(second, entry.lead)
+    claimed: list[int] = []
+    lock, start = threading.Lock(), threading.Barrier(8)
+
+    def claimer(campaign) -> None:
+        try:
+            start.wait()
+            while ids := claim_due_leads(campaign.pk, NOON_NY, limit=5, dispatch=None):
+                with lock:
+                    claimed.extend(ids)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=claimer, args=(c,)) for c in [first, second] * 4]
+    with time_machine.travel(NOON_NY, tick=False):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+
+    per_lead = Counter(Call.objects.filter(pk__in=claimed).values_list("lead_id", flat=True))
+    assert len(per_lead) == 150 and set(per_lead.values()) == {1}

@@ -147,6 +147,7 @@ def test_a_sweep_of_every_quarter_hour_across_dst_changes_never_claims_outside(r
                 local = now.astimezone(ZoneInfo(name))
                 if not (dt.time(8) <= local.time() < dt.time(21)) or local.weekday() == 6:
                     violations.append((now.isoformat(), name, local.isoformat()))
+        Call.objects.filter(pk__in=ids).update(status=Call.Status.COMPLETED, finalized_at=now)  # calls end
         CampaignLead.objects.filter(campaign=campaign).update(state=CampaignLead.State.PENDING, attempts=0)
 
     assert violations == []

@@ -3,7 +3,13 @@
 - `POST /2010-04-01/Accounts/{sid}/Calls.json` (Basic auth, form body): creates a call, answers 201 JSON.
 - `GET  …/Calls.json?To=…&StartTime>=…`: lists calls; `GET …/Calls/{CallSid}.json`: fetches one (sweeper).
 - `POST …/Calls/{CallSid}.json`: `Status=completed|canceled` hangs up, `Twiml=` redirects (transfer).
-- Faults: `fail_next(status, code, message)` answers the next create with a Twilio error (429/5xx, 21211…).
+- `GET  …/Calls.json` filters like Twilio: `To`, `From`, `Status`, `StartTime` / `StartTime>` / `StartTime<`
+  (date granularity, YYYY-MM-DD…; the emulator compares the creation date, UTC). Nothing else: Twilio's
+  Call resource does not echo the StatusCallback URL, so neither does this.
+- Faults: `fail_next(status, code, message)` answers the next create with a Twilio error (429/5xx, 21211…);
+  `accept_then(kind)` creates the call and then answers badly: "5xx" (500 after accepting), "timeout"
+  (holds the answer `hold_seconds`, then drops the connection), "reset" (drops the connection at once);
+  `chaos(share, kinds)` does one of those to a random `share` of creates.
 - Callbacks: `callback(sid, status, …)` / `amd_callback(sid, answered_by)` build the signed form post Twilio
   would send to the URLs the call was created with (X-Twilio-Signature via RequestValidator); `deliver`
   posts it, optionally to another host than the public URL (the signature stays over the public URL).
@@ -16,6 +22,7 @@ import argparse
 import base64
 import email.utils
 import json
+import random
 import threading
 import time
 import uuid
@@ -38,6 +45,7 @@ class Recorded:
     auth: tuple[str, str] | None
     form: list[tuple[str, str]]
     query: list[tuple[str, str]]
+    at: float = field(default_factory=time.time)  # when it arrived (time.time())
 
     def field(self, name: str) -> str | None:
         values = self.fields(name)
@@ -53,6 +61,15 @@ class Fault:
     code: int
     message: str
     times: int = 1
+    after_accept: str = ""  # "", "5xx", "timeout" or "reset": the call is created, then the answer goes wrong
+
+
+class DropConnection(Exception):
+    """Raised inside the handler: close the socket without an answer (after `hold` seconds)."""
+
+    def __init__(self, hold: float) -> None:
+        super().__init__(hold)
+        self.hold = hold
 
 
 @dataclass
@@ -65,6 +82,7 @@ class EmulatedCall:
     answered_by: str | None = None
     created: float = field(default_factory=time.time)
     sequence: int = 0
+    ended: float | None = None  # when it reached a terminal status
 
     def get(self, name: str) -> str | None:
         return next((v for k, v in self.form if k == name), None)
@@ -111,6 +129,11 @@ class TwilioEmulator:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._changed = threading.Condition(self._lock)
+        self.hold_seconds = 1.0
+        self._chaos: tuple[float, tuple[str, ...]] = (0.0, ())
+        self._random = random.Random(7)
+        self.accepted_then_failed: list[str] = []  # sids of calls created whose answer went wrong
+        self.on_create: Any = None  # called with each EmulatedCall created (a carrier that plays it), under lock
 
     # --- lifecycle --------------------------------------------------------------------------------
     def start(self, port: int = 0) -> TwilioEmulator:
@@ -142,6 +165,17 @@ class TwilioEmulator:
         with self._lock:
             self.faults.append(Fault(status, code, message, times))
 
+    def accept_then(self, kind: str, times: int = 1) -> None:
+        """The next `times` creates make the call, then answer "5xx", time out ("timeout") or "reset"."""
+        assert kind in ("5xx", "timeout", "reset"), kind
+        with self._lock:
+            self.faults.append(Fault(500, 20500, "Internal Server Error", times, after_accept=kind))
+
+    def chaos(self, share: float, kinds: tuple[str, ...] = ("5xx", "timeout")) -> None:
+        """A random `share` (0..1) of creates is accepted and then answered with one of `kinds`."""
+        with self._lock:
+            self._chaos = (share, kinds)
+
     def creates(self) -> list[Recorded]:
         with self._lock:
             return [r for r in self.requests if r.method == "POST" and r.path.endswith("/Calls.json")]
@@ -159,6 +193,8 @@ class TwilioEmulator:
         with self._lock:
             call = self.calls[sid]
             call.status = status
+            if status in TERMINAL and call.ended is None:
+                call.ended = time.time()
             if duration is not None:
                 call.duration = duration
             if answered_by is not None:
@@ -170,6 +206,8 @@ class TwilioEmulator:
             call = self.calls[sid]
             if status in TERMINAL or status in ("ringing", "in-progress"):
                 call.status = status
+            if status in TERMINAL and call.ended is None:
+                call.ended = time.time()
             if "CallDuration" in extra:
                 call.duration = int(extra["CallDuration"])
             call.sequence += 1
@@ -239,12 +277,17 @@ class TwilioEmulator:
             return 404, _error(404, 20404, "The requested resource was not found")
 
     def _create(self, form: list[tuple[str, str]]) -> tuple[int, dict]:
+        after_accept = ""
         if self.faults:
             fault = self.faults[0]
             fault.times -= 1
             if fault.times <= 0:
                 self.faults.pop(0)
-            return fault.status, _error(fault.status, fault.code, fault.message)
+            if not fault.after_accept:
+                return fault.status, _error(fault.status, fault.code, fault.message)
+            after_accept = fault.after_accept
+        elif self._chaos[0] and self._random.random() < self._chaos[0]:
+            after_accept = self._random.choice(self._chaos[1])
         fields = dict(form)
         for name in ("To", "From"):
             if not fields.get(name):
@@ -253,11 +296,33 @@ class TwilioEmulator:
             return 400, _error(400, 21205, "Url, Twiml or ApplicationSid is required")
         call = EmulatedCall(sid="CA" + uuid.uuid4().hex, account_sid=self.account_sid, form=form)
         self.calls[call.sid] = call
+        if self.on_create is not None:
+            self.on_create(call)
+        if after_accept:
+            self.accepted_then_failed.append(call.sid)
+            if after_accept == "5xx":
+                return 500, _error(500, 20500, "Internal Server Error")
+            raise DropConnection(self.hold_seconds if after_accept == "timeout" else 0.0)
         return 201, call.as_json()
 
     def _list(self, query: list[tuple[str, str]]) -> dict:
-        wanted_to = dict(query).get("To")
-        calls = [c.as_json() for c in self.calls.values() if wanted_to is None or c.get("To") == wanted_to]
+        wanted = dict(query)
+
+        def day(call: EmulatedCall) -> str:
+            return time.strftime("%Y-%m-%d", time.gmtime(call.created))
+
+        def keep(call: EmulatedCall) -> bool:
+            checks = [
+                ("To", lambda v: call.get("To") == v),
+                ("From", lambda v: call.get("From") == v),
+                ("Status", lambda v: call.status == v),
+                ("StartTime", lambda v: day(call) == v[:10]),
+                ("StartTime>", lambda v: day(call) >= v[:10]),
+                ("StartTime<", lambda v: day(call) <= v[:10]),
+            ]
+            return all(test(wanted[name]) for name, test in checks if name in wanted)
+
+        calls = [c.as_json() for c in self.calls.values() if keep(c)]
         uri = f"{API}{self.account_sid}/Calls.json"
         return {
             "calls": calls,
@@ -274,6 +339,7 @@ class TwilioEmulator:
     def _update(self, call: EmulatedCall, fields: dict[str, str]) -> None:
         if fields.get("Status") in ("completed", "canceled") and call.status not in TERMINAL:
             call.status = fields["Status"]
+            call.ended = time.time()
         call.form = [*call.form, *((f"Update.{k}", v) for k, v in fields.items())]
 
 
@@ -299,7 +365,13 @@ class _Handler(BaseHTTPRequestHandler):
         if header.startswith("Basic "):
             user, _, password = base64.b64decode(header[6:]).decode().partition(":")
             auth = (user, password)
-        status, payload = self.emulator.handle(method, parts.path, auth, form, query)
+        try:
+            status, payload = self.emulator.handle(method, parts.path, auth, form, query)
+        except DropConnection as drop:
+            if drop.hold:
+                time.sleep(drop.hold)  # the client's read timeout fires first
+            self.close_connection = True
+            return
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

@@ -22,6 +22,7 @@ from voice.sim.latency import EmulatedLatency
 HUMAN = ("real person", "a human", "speak to someone", "talk to someone", "speak to a person", "talk to a person")
 WHO = ("who is this", "who are you", "who's calling", "who is calling", "what is this about")
 NOT_INTERESTED = ("not interested", "no thanks", "no thank you")
+CALLBACK = ("call me back", "call back", "ring me back", "try me again", "call me later")
 CLOSING = ("bye", "goodbye", "think about it", "not now", "not right now")
 NEGATIVE_CHOICE = ("neither", "none of", "no ", "not ", "bye")
 QUESTION_WORDS = ("how", "what", "do ", "does", "is ", "are ", "can", "which", "where", "when", "why")
@@ -123,6 +124,18 @@ class ScriptedAgent:
                 "Sorry, that time was just taken and nothing else is free soon. A rep will email you. Goodbye!",
                 [("end_call", {"outcome": "conversation", "reason": "no alternative slot"})],
             )
+        if name == "schedule_callback":
+            if data.get("scheduled"):
+                return (
+                    f"Sure, I'll call you back on {data.get('label')}, your time. Talk then, goodbye!",
+                    [("end_call", {"outcome": "callback", "reason": "callback scheduled"})],
+                )
+            if data.get("nearest"):
+                return f"Sorry, I can't call then. {data.get('reason')} How about {data.get('nearest_label')}?", []
+            return (
+                f"Sorry, I can't schedule that. {data.get('reason')} A colleague will follow up by email. Goodbye!",
+                [("end_call", {"outcome": "conversation", "reason": "callback not possible"})],
+            )
         if name == "record_opt_out":
             return (
                 "Understood. I've removed your number and we won't call you again. Sorry for the bother, goodbye.",
@@ -158,6 +171,13 @@ class ScriptedAgent:
                 return q["question"]
         return ""
 
+    def _callback_offer(self, messages) -> str:
+        """The nearest allowed callback time offered after the caller's time was refused, if that was last."""
+        results = self._tool_results(messages)
+        if results and results[-1][0] == "schedule_callback" and not results[-1][1].get("scheduled"):
+            return str(results[-1][1].get("nearest") or "")
+        return ""
+
     def _proposal(self, messages) -> list[dict[str, Any]]:
         """Slots offered and not yet booked: the last availability, or the alternatives to a taken slot."""
         for name, data in reversed(self._tool_results(messages)):
@@ -174,6 +194,11 @@ class ScriptedAgent:
             return "Of course.", [("record_opt_out", {"reason": text})]
         if _has(low, HUMAN):
             return "Sure, one moment.", [("transfer_to_rep", {"reason": text})]
+        offered_callback = self._callback_offer(messages)
+        if offered_callback and _has(low, ACCEPT):
+            return "Great.", [("schedule_callback", {"when": offered_callback})]
+        if _has(low, CALLBACK):
+            return "Of course, let me schedule that.", [("schedule_callback", {"when": text})]
         if _has(low, WHO):
             return "Sorry about that. " + self._fill(self.script.get("opening_line", "")), []
         kb_words = {w for e in self.script.get("knowledge_base") or () for w in str(e.get("question", "")).split()}

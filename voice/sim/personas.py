@@ -95,6 +95,14 @@ PERSONAS: dict[str, Persona] = {
                 Line("I will think about it. Bye."),
             ),
         ),
+        Persona(
+            "callback",
+            (
+                Line("Hello?", "at_start"),
+                Line("I'm driving right now. Can you call me back tomorrow at three?"),
+                Line("Yes, that works. Bye."),
+            ),
+        ),
         Persona("silent", (), linger_s=60.0),
         # Personas for tests and the benchmark.
         Persona(

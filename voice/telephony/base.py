@@ -1,6 +1,7 @@
 """The telephony contract: place, hang up and transfer calls, read the provider's record, check webhooks."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -16,6 +17,18 @@ class TransientTelephonyError(TelephonyError):
 
 class PermanentTelephonyError(TelephonyError):
     """Never worth retrying (invalid number, unverified caller id); the call ends with this reason."""
+
+
+class UnknownOutcomeError(TelephonyError):
+    """A dial request may have reached the provider (read timeout, 5xx, connection reset after sending).
+
+    Never retried blindly: the call is first looked up at the provider (`find_placed`) and adopted if it
+    exists; only a provider with no record of it lets the lead be released and dialed again.
+    """
+
+
+class CallNotFoundError(PermanentTelephonyError):
+    """The provider has no record of this call sid (Twilio 20404)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,7 @@ class ProviderCall:
     status: str  # Twilio vocabulary: queued, ringing, in-progress, completed, busy, failed, no-answer, canceled
     duration: int | None = None
     answered_by: str = ""
+    created: datetime | None = None  # when the provider created it (Twilio `date_created`)
 
 
 class Telephony(Protocol):
@@ -52,9 +66,16 @@ class Telephony(Protocol):
 
     def fetch(self, sid: str) -> ProviderCall: ...
 
-    def find_placed(self, call_id: int, to: str, since: datetime) -> ProviderCall | None:
-        """The provider's call for our `call_id` placed since `since`, if any: closes the crash window between
-        the provider accepting a dial and us saving its sid."""
+    def find_placed(
+        self, call_id: int, to: str, since: datetime, *, from_: str = "", taken: Collection[str] = ()
+    ) -> ProviderCall | None:
+        """The provider's call for our `call_id` placed since `since`, if any: closes the window between the
+        provider accepting a dial and us saving its sid (crash, read timeout, 5xx after acceptance).
+
+        Twilio cannot filter calls by anything but To/From/Status/StartTime (the Call resource does not echo
+        the StatusCallback URL that carries our call id), so the adapter lists calls To/From since `since`
+        and skips `taken` (sids other Parley calls own). With one active call per lead (a database index),
+        the one remaining call is ours. Raises TelephonyError when the provider cannot be asked."""
 
     def validate_webhook(self, url: str, params: dict[str, str], signature: str) -> bool: ...
 

@@ -4,7 +4,8 @@ Each dial plays out on a background asyncio loop (a daemon thread of the dialing
 callbacks (initiated, ringing, in-progress, completed / busy / no-answer) and the async AMD callback go to
 the webhooks, and an answered call starts a simulated callee that connects to the media WebSocket as Twilio
 would. The lead's persona (`lead.attributes["persona"]`, or settings.SIM_TELEPHONY_PERSONA for every call)
-decides: "no_answer" and "busy" never reach media; "voicemail" is answered by a machine; "answer_and_hold"
+decides: "no_answer" and "busy" never reach media; "voicemail" is answered by a machine; "fax" by a fax
+(AnsweredBy=fax, no media); "answer_and_hold"
 answers and hangs up after SIM_TELEPHONY_HOLD_SECONDS without media (benchmarks); "invalid_number" is
 refused like Twilio error 21211; every other persona is a human talking through `voice.sim.callee`.
 
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 SIM_AUTH_TOKEN = "sim-auth-token"
 SIM_ACCOUNT_SID = "ACsimulated"
 DEFAULT_PERSONA = "books_meeting"
-NO_MEDIA_PERSONAS = {"no_answer", "busy", "answer_and_hold"}
+NO_MEDIA_PERSONAS = {"no_answer", "busy", "answer_and_hold", "fax"}
 TERMINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
 HANGUP_GRACE_SECONDS = 2.0
 LEDGER_PREFIX = "parley:sim:"
@@ -198,9 +199,9 @@ class SimTelephony:
             return ProviderCall(sid, call.status, self._duration(call), call.answered_by)
         record = self.ledger.call(sid)
         if record is None:
-            from .base import PermanentTelephonyError
+            from .base import CallNotFoundError
 
-            raise PermanentTelephonyError(f"Twilio 20404: call {sid} not found")
+            raise CallNotFoundError(f"Twilio 20404: call {sid} not found")
         status = record.get("status", "queued")
         if status not in TERMINAL and not _alive(int(record.get("pid", 0)), record.get("host", "")):
             # The simulator holding this line died with its process: the line dropped.
@@ -208,9 +209,12 @@ class SimTelephony:
         duration = int(record["duration"]) if record.get("duration", "").isdigit() else None
         return ProviderCall(sid, status, duration, record.get("answered_by", ""))
 
-    def find_placed(self, call_id: int, to: str, since: datetime) -> ProviderCall | None:
+    def find_placed(
+        self, call_id: int, to: str, since: datetime, *, from_: str = "", taken=()
+    ) -> ProviderCall | None:
+        """The simulator's ledger is keyed by our call id, so the lookup is exact."""
         sid = self.ledger.sid_of(call_id)
-        return self.fetch(sid) if sid else None
+        return self.fetch(sid) if sid and sid not in set(taken) else None
 
     def validate_webhook(self, url: str, params: dict[str, str], signature: str) -> bool:
         return bool(signature) and self.validator.validate(url, params, signature)
@@ -259,9 +263,11 @@ class SimTelephony:
             call.answered_at = time.monotonic()
             self.ledger.record_status(call.sid, answered="1")
             await self._status(call, "in-progress")
-            call.answered_by = "machine_end_beep" if call.persona == "voicemail" else "human"
+            call.answered_by = {"voicemail": "machine_end_beep", "fax": "fax"}.get(call.persona, "human")
             await self._amd(call)
-            if call.persona == "answer_and_hold":
+            if call.persona == "fax":  # a fax tone: no one to talk to; Parley hangs up on the AMD verdict
+                await _wait(call.hangup, settings.SIM_TELEPHONY_HOLD_SECONDS)
+            elif call.persona == "answer_and_hold":
                 await _wait(call.hangup, settings.SIM_TELEPHONY_HOLD_SECONDS)
             else:
                 await self._converse(call)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -15,12 +16,14 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from .base import (
     CallerIdError,
+    CallNotFoundError,
     DialRequest,
     InvalidNumberError,
     PermanentTelephonyError,
     ProviderCall,
     TelephonyError,
     TransientTelephonyError,
+    UnknownOutcomeError,
 )
 
 log = logging.getLogger(__name__)
@@ -31,7 +34,7 @@ STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 INVALID_NUMBER_CODES = {21211, 21214, 21215, 21216, 21217, 21401, 21421, 21612, 13224, 13225}
 CALLER_ID_CODES = {21210, 21212, 21213, 21606, 13214}
 TRANSIENT_CODES = {20429, 20500, 20503, 31005, 31009}
-HTTP_TIMEOUT_SECONDS = 10.0
+HTTP_TIMEOUT_SECONDS = 10.0  # settings.TWILIO_HTTP_TIMEOUT_SECONDS overrides
 
 
 def stream_twiml(stream_url: str, call_id: int) -> str:
@@ -43,9 +46,15 @@ def stream_twiml(stream_url: str, call_id: int) -> str:
     return str(response)
 
 
-def classify(exc: TwilioRestException) -> TelephonyError:
+def classify(exc: TwilioRestException, *, creating: bool = False) -> TelephonyError:
+    """What an error answer means. When `creating` a call, a 5xx cannot prove the call was not created
+    (Twilio may fail after accepting it): UnknownOutcomeError. A 429 (20429) proves it was refused."""
     code = exc.code or 0
     reason = f"Twilio {code or exc.status}: {exc.msg}"
+    if code == 20404:
+        return CallNotFoundError(reason)
+    if creating and exc.status >= 500:
+        return UnknownOutcomeError(reason)
     if code in INVALID_NUMBER_CODES:
         return InvalidNumberError(reason)
     if code in CALLER_ID_CODES:
@@ -58,19 +67,26 @@ def classify(exc: TwilioRestException) -> TelephonyError:
 class TwilioTelephony:
     name = "twilio"
 
-    def __init__(self, account_sid: str, auth_token: str, base_url: str | None = None) -> None:
+    def __init__(
+        self, account_sid: str, auth_token: str, base_url: str | None = None, timeout: float | None = None
+    ) -> None:
+        from django.conf import settings
+
+        timeout = timeout or getattr(settings, "TWILIO_HTTP_TIMEOUT_SECONDS", HTTP_TIMEOUT_SECONDS)
         self.auth_token = auth_token
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=HTTP_TIMEOUT_SECONDS))
+        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
         if base_url:
             self.client.api.base_url = base_url.rstrip("/")
         self.validator = RequestValidator(auth_token)
 
-    def _call(self, fn, *args, **kwargs):
+    def _call(self, fn, *args, creating: bool = False, **kwargs):
         try:
             return fn(*args, **kwargs)
         except TwilioRestException as exc:
-            raise classify(exc) from exc
+            raise classify(exc, creating=creating) from exc
         except (TwilioException, OSError) as exc:  # requests' connection errors and timeouts are OSErrors
+            if creating and not nothing_sent(exc):
+                raise UnknownOutcomeError(f"Twilio may have received the dial: {exc}") from exc
             raise TransientTelephonyError(f"Twilio unreachable: {exc}") from exc
 
     def place_call(self, request: DialRequest) -> str:
@@ -91,6 +107,7 @@ class TwilioTelephony:
             status_callback_event=STATUS_EVENTS,
             status_callback_method="POST",
             timeout=request.ring_timeout,
+            creating=True,
             **extra,
         )
         return call.sid
@@ -107,15 +124,47 @@ class TwilioTelephony:
         call = self._call(self.client.calls(sid).fetch)
         return _provider_call(call)
 
-    def find_placed(self, call_id: int, to: str, since: dt.datetime) -> ProviderCall | None:
-        calls = self._call(self.client.calls.list, to=to, start_time_after=since, limit=20)
-        recent = [c for c in calls if c.date_created is None or c.date_created >= since]
+    def find_placed(
+        self, call_id: int, to: str, since: dt.datetime, *, from_: str = "", taken=()
+    ) -> ProviderCall | None:
+        """See `Telephony.find_placed`. Lists `GET /Calls.json?To=&From=&StartTime>=<date>` (Twilio filters by
+        date only, https://www.twilio.com/docs/voice/api/call-resource#read-multiple-call-resources) and keeps
+        calls created at or after `since` that no other Parley call owns; the earliest such is ours."""
+        filters = {"to": to, "start_time_after": since.date()}
+        if from_:
+            filters["from_"] = from_
+        calls = self._call(self.client.calls.list, limit=50, **filters)
+        skip = set(taken)
+        recent = [
+            c for c in calls if (c.date_created is None or c.date_created >= since) and c.sid not in skip
+        ]
+        recent.sort(key=lambda c: c.date_created or since)
         return _provider_call(recent[0]) if recent else None
 
     def validate_webhook(self, url: str, params: dict[str, str], signature: str) -> bool:
         return bool(signature) and self.validator.validate(url, params, signature)
 
 
+def nothing_sent(exc: BaseException) -> bool:
+    """True only for errors that prove the request never reached Twilio: DNS failure, refused or timed-out
+    connect. A read timeout or a connection reset after sending proves nothing (urllib3/requests taxonomy)."""
+    from urllib3.exceptions import NewConnectionError
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(exc, requests.exceptions.ReadTimeout):
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)  # MaxRetryError wraps the cause
+        return isinstance(reason, NewConnectionError)
+    return isinstance(exc, ConnectionRefusedError)
+
+
 def _provider_call(call) -> ProviderCall:
     duration = int(call.duration) if call.duration not in (None, "") else None
-    return ProviderCall(sid=call.sid, status=call.status, duration=duration, answered_by=call.answered_by or "")
+    return ProviderCall(
+        sid=call.sid,
+        status=call.status,
+        duration=duration,
+        answered_by=call.answered_by or "",
+        created=call.date_created,
+    )
