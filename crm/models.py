@@ -189,6 +189,7 @@ class Call(models.Model):
                 fields=["lead"],
                 condition=Q(finalized_at__isnull=True, status__in=["queued", "dialing", "ringing", "in_progress"]),
                 name="call_one_active_per_lead",
+                violation_error_message="This person is already on a call; one call per person at a time.",
             ),
         ]
 

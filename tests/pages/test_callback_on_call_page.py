@@ -18,4 +18,4 @@ def test_the_call_page_shows_the_scheduled_callback(client, manager):
     page = client.get(f"/calls/{call.pk}/").content.decode()
 
     assert 'id="callback"' in page
-    assert "Callback scheduled for Thu 11 Jun 2026 15:00 America/Chicago" in page
+    assert "Callback scheduled for Thu 11 Jun 2026, 15:00 CDT (the lead's time" in page
