@@ -32,10 +32,14 @@ test: $(DEV)
 	$(BIN)/python -m pytest
 
 # Without REDIS_URL the web process also runs the dialer's tick and sweeper (dialer/inprocess.py): Start dials.
+# `make serve PORT=8080` picks another port; PUBLIC_BASE_URL follows it (unless set in the shell or .env), since
+# the simulated carrier calls the webhooks and the media WebSocket back there: on a stale port calls stay "Dialing".
+PORT ?= 8000
 serve: $(RUNTIME)
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py collectstatic --no-input -v 0
-	$(BIN)/python -m uvicorn config.asgi:application --host 127.0.0.1 --port 8000
+	env $$(test -n "$$PUBLIC_BASE_URL" || grep -qs '^PUBLIC_BASE_URL=.' .env || echo PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)) \
+	  $(BIN)/python -m uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT)
 
 # With REDIS_URL: web, worker and beat together (Procfile), one Ctrl-C stops all three.
 up: $(RUNTIME)

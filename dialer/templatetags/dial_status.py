@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.dateparse import parse_datetime
 
 from dialer.eligibility import explain_campaign
 
@@ -10,4 +11,6 @@ register = template.Library()
 
 @register.inclusion_tag("campaigns/_dial_status.html")
 def dial_status(campaign) -> dict:
-    return {"campaign": campaign, "status": explain_campaign(campaign)}
+    status = explain_campaign(campaign)
+    # The page writes times as the rest of the site does ({{ t|clock }}), not as the ISO string kept for dial_check.
+    return {"campaign": campaign, "status": status, "last_tick": parse_datetime(status["heartbeat"] or "")}

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from voice.sim.agent import NOT_INTERESTED, OPT_OUT, _has
+from crm.optouts import detect
+from voice.sim.agent import NOT_INTERESTED, _has
 
 THINKING = ("think about it", "not now", "not right now")
 VOICEMAIL = ("voicemail", "leave a message", "after the tone", "after the beep")
@@ -57,7 +58,7 @@ def _how_it_ended(agent: list[str], caller: list[str]) -> str:
     if _has(caller[0], VOICEMAIL):
         left = "and the agent left the script's message" if agent else "and no message was left"
         return f"The call reached a voicemail greeting ({_quote(caller[0])}), {left}."
-    if any(_has(t, OPT_OUT) for t in caller):
+    if any(detect(t) for t in caller):
         return "The caller asked not to be called again, and the agent confirmed they will not be."
     if any(_has(t, NOT_INTERESTED) for t in caller):
         said = next(t for t in caller if _has(t, NOT_INTERESTED))
