@@ -9,8 +9,11 @@ django_app = get_asgi_application()
 
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
+from voice import redact  # noqa: E402
 from voice.media import media_app  # noqa: E402  (needs Django set up first)
 from voice.providers.factory import check_provider_settings  # noqa: E402
+
+redact.install()  # media tokens out of uvicorn's and our logs (uvicorn set up its loggers before loading us)
 
 
 async def application(scope, receive, send):

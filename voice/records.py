@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -104,3 +105,31 @@ def finalize(call_id: int) -> None:
         log.warning("dialer.tasks.finalize_call is not available; call %s is left for the sweeper", call_id)
         return
     finalize_call.delay(call_id)
+
+
+def claim_media(call_id: int, call_sid: str) -> bool:
+    """Bind the call's one media stream: True for the first stream of a live call whose provider sid is
+    `call_sid` (or not saved yet, which it then becomes); False for a replayed token, another call's sid, or a
+    call that is no longer live. One conditional UPDATE, so two racing streams cannot both win.
+
+    Sets media_started_at (and answered_at when unset) and moves an active status to in-progress.
+    """
+    if not call_sid:
+        return False
+    now = timezone.now()
+    live = Call.objects.filter(
+        pk=call_id,
+        status__in=Call.ACTIVE_STATUSES,
+        media_started_at__isnull=True,
+        media_ended_at__isnull=True,
+        finalized_at__isnull=True,
+    )
+    claimed = live.filter(provider_sid=call_sid).update(media_started_at=now, answered_at=Coalesce("answered_at", now))
+    if not claimed:
+        unsaved = live.filter(Q(provider_sid__isnull=True) | Q(provider_sid=""))
+        if Call.objects.filter(provider_sid=call_sid).exclude(pk=call_id).exists():
+            return False  # that sid belongs to another call
+        claimed = unsaved.update(provider_sid=call_sid, media_started_at=now, answered_at=Coalesce("answered_at", now))
+    if claimed:
+        Call.objects.filter(pk=call_id, status__in=Call.ACTIVE_STATUSES).update(status=Call.Status.IN_PROGRESS)
+    return bool(claimed)
