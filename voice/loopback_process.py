@@ -72,10 +72,10 @@ class VoiceProcess:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return self
-            except OSError:
+            except OSError as exc:
                 if time.monotonic() > deadline:
                     self.kill()
-                    raise RuntimeError(f"uvicorn did not listen within {START_TIMEOUT_S} s:\n{self.log_text()}")
+                    raise RuntimeError(f"uvicorn did not listen within {START_TIMEOUT_S} s:\n{self.log_text()}") from exc
                 time.sleep(0.05)
 
     def terminate(self) -> None:

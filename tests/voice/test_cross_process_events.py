@@ -7,7 +7,6 @@ import os
 import threading
 
 import pytest
-from django.conf import settings
 
 from crm.models import Call
 from voice.loopback_process import VoiceProcess, post_signed_callback, wait_until
@@ -58,7 +57,8 @@ def test_the_amd_verdict_posted_to_process_b_reaches_the_session_on_process_a(tw
     thread = _callee(a, call, "voicemail", log)
     assert wait_until(lambda: log.said, 15), a.log_text()
 
-    status = post_signed_callback(b.base_url, f"/telephony/twilio/amd/{call.pk}/", _params(call, AnsweredBy="machine_end_beep"))
+    amd = _params(call, AnsweredBy="machine_end_beep")
+    status = post_signed_callback(b.base_url, f"/telephony/twilio/amd/{call.pk}/", amd)
 
     assert status == 200
     assert wait_until(lambda: _ended(call), 40), a.log_text()
