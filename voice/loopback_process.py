@@ -75,7 +75,8 @@ class VoiceProcess:
             except OSError as exc:
                 if time.monotonic() > deadline:
                     self.kill()
-                    raise RuntimeError(f"uvicorn did not listen within {START_TIMEOUT_S} s:\n{self.log_text()}") from exc
+                    why = f"uvicorn did not listen within {START_TIMEOUT_S} s:\n{self.log_text()}"
+                    raise RuntimeError(why) from exc
                 time.sleep(0.05)
 
     def terminate(self) -> None:
