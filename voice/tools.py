@@ -1,16 +1,18 @@
 """What the agent may do during a call: the tool schemas the LLM is given, and running a tool call.
 
-Each tool is a plain synchronous function over the database (run through `sync_to_async`) returning the JSON
-the LLM reads back, plus an `effect` the session acts on (end the call, transfer it, an outcome it implies).
+Each tool is a plain synchronous function over the database (run on the voice DB pool, `voice.db.run`)
+returning the JSON the LLM reads back, plus an `effect` the session acts on (end the call, transfer it, an
+outcome it implies).
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from django.conf import settings
 
 from campaigns.models import Campaign
 from crm.availability import free_slots, lead_zone
@@ -217,4 +219,17 @@ def run_tool_sync(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> Too
 
 
 async def run_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolResult:
-    return await sync_to_async(run_tool_sync)(ctx, name, arguments)
+    """Run a tool call on the voice DB pool (`voice.db.run`: fresh connection, retried blips) within
+    settings.VOICE_TOOL_TIMEOUT_S (default 8 s). A tool that times out or fails comes back to the LLM as an
+    error it can talk around; it never ends the call."""
+    from voice import db
+
+    timeout = float(getattr(settings, "VOICE_TOOL_TIMEOUT_S", 8.0))
+    try:
+        return await asyncio.wait_for(db.run(run_tool_sync, ctx, name, arguments), timeout=timeout)
+    except TimeoutError:
+        log.warning("call %s: tool %s timed out after %.1f s", ctx.call_id, name, timeout)
+        return ToolResult({"error": f"{name} timed out; tell the caller you could not do it right now"})
+    except Exception as exc:
+        log.warning("call %s: tool %s failed: %r", ctx.call_id, name, exc)
+        return ToolResult({"error": f"{name} failed; tell the caller you could not do it right now"})
