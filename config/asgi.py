@@ -1,4 +1,5 @@
 """ASGI entry point: the media WebSocket goes to the voice handler, everything else to Django."""
+import asyncio
 import os
 
 from django.core.asgi import get_asgi_application
@@ -9,7 +10,7 @@ django_app = get_asgi_application()
 
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
-from voice import redact  # noqa: E402
+from voice import db, drain, redact  # noqa: E402
 from voice.media import media_app  # noqa: E402  (needs Django set up first)
 from voice.providers.factory import check_provider_settings  # noqa: E402
 
@@ -34,7 +35,9 @@ async def _lifespan(receive, send) -> None:
             except ImproperlyConfigured as exc:
                 await send({"type": "lifespan.startup.failed", "message": str(exc)})
                 return
+            drain.install()  # SIGTERM drains live calls before uvicorn closes their sockets (voice/drain.py)
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            await asyncio.to_thread(db.shutdown)  # the voice DB pool's connections
             await send({"type": "lifespan.shutdown.complete"})
             return

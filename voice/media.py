@@ -14,7 +14,7 @@ import logging
 
 from django.conf import settings
 
-from voice import db, records
+from voice import db, drain, records
 from voice import media_streams as ms
 from voice.session import CallSession
 from voice.tokens import InvalidMediaToken, read_media_token
@@ -98,6 +98,9 @@ async def media_app(scope, receive, send) -> None:
     message = await receive()
     if message["type"] != "websocket.connect":
         return
+    if not drain.accepting():
+        await _refuse(send, "this process is draining (SIGTERM)")
+        return
     token = scope["path"][len("/media/") :].strip("/")
     try:
         call_id = read_media_token(token)
@@ -143,6 +146,7 @@ async def media_app(scope, receive, send) -> None:
                         return
                     transport.stream_sid = event.stream_sid
                     session = CallSession(info, transport)
+                    drain.track(session)
                     await session.start(event.call_sid, event.stream_sid, event.custom_parameters)
             elif type(event) is ms.Dtmf:
                 if session is not None:
@@ -154,7 +158,10 @@ async def media_app(scope, receive, send) -> None:
     finally:
         if session is not None:
             session.metrics.malformed_frames = malformed
-            await session.close(caller_hung_up=caller_hung_up)
+            try:
+                await session.close(caller_hung_up=caller_hung_up)
+            finally:
+                drain.untrack(session)
         if malformed > LOGGED_MALFORMED:
             log.warning("call %s: %d malformed frames in all", call_id, malformed)
         if not transport.closed:
