@@ -28,6 +28,7 @@ import asyncio
 import dataclasses
 import gc
 import json
+import math
 import os
 import statistics
 import threading
@@ -253,66 +254,90 @@ def no_speech_final(port: int) -> tuple[float, dict]:
 
 
 def echo(port: int) -> tuple[int, dict]:
-    """A callee whose phone returns the agent's audio 100 ms later at -10 dB, mixed into what it sends."""
+    """A callee whose phone returns the agent's audio 100 ms later at -10 dB (`--echo-db`), mixed into what it
+    sends: the simulator's own speakerphone (`Persona.echo_db`) when it has one, else a socket wrapper here.
+    A self-interruption is a `clear` (barge-in) arriving while the callee has not spoken for 500 ms."""
+    import base64
+
     from voice import metrics
     from voice.audio import pcm_to_ulaw, ulaw_to_pcm16
     from voice.sim import callee as callee_mod
+    from voice.sim import personas
     from voice.sim.callee import CalleeLog
 
-    class EchoingPhone:
-        """Wraps the callee's socket: each inbound media frame gets the agent frame played 5 ticks earlier."""
+    built_in = "echo_db" in {f.name for f in dataclasses.fields(personas.Persona)}
+    base = personas.PERSONAS["books_meeting"]
+    if built_in:
+        persona = dataclasses.replace(base, name="bench-echo", echo_db=20 * math.log10(ECHO_GAIN or 1e-12),
+                                      echo_delay_ms=ECHO_DELAY_FRAMES * 20)  # fmt: skip
+    else:
+        persona = dataclasses.replace(base, name="bench-echo")
+    personas.PERSONAS[persona.name] = persona
 
-        def __init__(self, ws, played: list) -> None:
-            self.ws, self.played = ws, played
+    class Phone:
+        """Wraps the callee's socket: counts clears, and (without a built-in echo) mixes the agent frame played
+        5 ticks earlier into each inbound media frame."""
+
+        def __init__(self, ws, callee) -> None:
+            self.ws, self.callee = ws, callee
+            self.last_spoke = 0.0
+            self.self_interruptions = 0
 
         def __getattr__(self, name):
             return getattr(self.ws, name)
 
-        def __aiter__(self):
-            return self.ws.__aiter__()
+        async def __aiter__(self):
+            async for raw in self.ws:
+                if '"clear"' in raw and time.monotonic() - self.last_spoke > 0.5:
+                    self.self_interruptions += 1
+                yield raw
 
         async def send(self, message):
-            if '"event":"media"' in message or '"event": "media"' in message:
-                body = json.loads(message)
-                if body.get("event") == "media" and len(self.played) >= ECHO_DELAY_FRAMES:
-                    agent = self.played[-ECHO_DELAY_FRAMES]
-                    if agent is not None:
-                        import base64
-
-                        own = ulaw_to_pcm16(base64.b64decode(body["media"]["payload"]))
-                        mine = memoryview(own).cast("h")
-                        theirs = memoryview(ulaw_to_pcm16(agent)).cast("h")
-                        pairs = zip(mine, theirs, strict=False)
-                        mixed = [max(-32768, min(32767, int(a + ECHO_GAIN * b))) for a, b in pairs]
-                        body["media"]["payload"] = base64.b64encode(pcm_to_ulaw(mixed)).decode()
-                        message = json.dumps(body)
+            if message.startswith('{"event":"media"'):
+                if self.callee.current_line is not None or self.callee.outgoing:
+                    self.last_spoke = time.monotonic()
+                history = self.callee.bench_played
+                agent = history[-ECHO_DELAY_FRAMES] if len(history) >= ECHO_DELAY_FRAMES and not built_in else None
+                if agent is not None:
+                    body = json.loads(message)
+                    mine = memoryview(ulaw_to_pcm16(base64.b64decode(body["media"]["payload"]))).cast("h")
+                    theirs = memoryview(ulaw_to_pcm16(agent)).cast("h")
+                    pairs = zip(mine, theirs, strict=False)
+                    mixed = [max(-32768, min(32767, int(a + ECHO_GAIN * b))) for a, b in pairs]
+                    body["media"]["payload"] = base64.b64encode(pcm_to_ulaw(mixed)).decode()
+                    message = json.dumps(body)
             await self.ws.send(message)
 
     original = callee_mod._Callee
+    phones: list[Phone] = []
 
     class EchoCallee(original):
         def __init__(self, ws, *args, **kwargs) -> None:
-            self.played: list = []
-            super().__init__(EchoingPhone(ws, self.played), *args, **kwargs)
+            self.bench_played: list = []
+            phone = Phone(ws, self)
+            phones.append(phone)
+            super().__init__(phone, *args, **kwargs)
 
         async def _play_one_frame(self) -> None:
             head = next((item for item in self.playback if not isinstance(item, str)), None)
             before = len(self.playback)
             await super()._play_one_frame()
-            self.played.append(head if head is not None and len(self.playback) < before else None)
-            del self.played[:-50]
+            self.bench_played.append(head if head is not None and len(self.playback) < before else None)
+            del self.bench_played[:-50]
 
     call = _calls(1)[0]
     log = CalleeLog()
     callee_mod._Callee = EchoCallee
     try:
-        _talk(_url(port, call), call, "books_meeting", log, max_seconds=40).join(60)
+        _talk(_url(port, call), call, persona.name, log, max_seconds=40).join(60)
         m = metrics.wait_for(call.pk, 30)
     finally:
         callee_mod._Callee = original
-    agent_frames = log.agent_frames
-    return log.clears, {"interruptions": m.interruptions if m else None, "lines_said": len(log.said),
-                        "agent_frames": agent_frames}  # fmt: skip
+        personas.PERSONAS.pop(persona.name, None)
+    count = sum(p.self_interruptions for p in phones)
+    return count, {"echo": "simulator's speakerphone" if built_in else "bench socket wrapper", "clears": log.clears,
+                   "interruptions": m.interruptions if m else None, "lines_said": len(log.said),
+                   "agent_frames": log.agent_frames, "outcome": m.outcome if m else None}  # fmt: skip
 
 
 # --- drain on SIGTERM --------------------------------------------------------------------------------------------
@@ -350,7 +375,16 @@ def unawaited(caught: list[warnings.WarningMessage]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="last line: the JSON figures only")
+    parser.add_argument("--only", default="", help="comma-separated: cross,tokens,nsf,echo,blip,drain")
+    parser.add_argument("--echo-db", type=float, default=-10.0, help="echo level in dB (the issue's case: -10)")
     args = parser.parse_args()
+    only = set(filter(None, args.only.split(",")))
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    global ECHO_GAIN
+    ECHO_GAIN = 10 ** (args.echo_db / 20)
     _setup()
     import logging
 
@@ -368,16 +402,24 @@ def main() -> None:
     from voice.loopback import LoopbackServer
 
     detail: dict = {}
+    skipped = "not run (--only)"
+    amd = hangup = replay = wrong = lost = reply_ms = self_interruptions = drained = skipped
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
-        amd, hangup, detail["cross_process"] = cross_process()
+        if wanted("cross"):
+            amd, hangup, detail["cross_process"] = cross_process()
         with LoopbackServer() as server:
             port = int(server.base_url.rsplit(":", 1)[1])
-            replay, wrong, detail["tokens"] = tokens(port)
-            reply_ms, detail["no_speech_final"] = no_speech_final(port)
-            self_interruptions, detail["echo"] = echo(port)
-        lost, detail["db_blip"] = db_blip()
-        drained, detail["drain"] = drain()
+            if wanted("tokens"):
+                replay, wrong, detail["tokens"] = tokens(port)
+            if wanted("nsf"):
+                reply_ms, detail["no_speech_final"] = no_speech_final(port)
+            if wanted("echo"):
+                self_interruptions, detail["echo"] = echo(port)
+        if wanted("blip"):
+            lost, detail["db_blip"] = db_blip()
+        if wanted("drain"):
+            drained, detail["drain"] = drain()
         stray = unawaited(caught)
     result = {
         "amd_cross_process": amd,
