@@ -11,7 +11,7 @@ import uvicorn
 from django.conf import settings
 
 from crm.models import Call
-from voice import metrics
+from voice import db, metrics
 from voice.sim.callee import CalleeLog, run_callee
 from voice.tokens import make_media_token, media_stream_url
 
@@ -122,6 +122,7 @@ def test_tokens_never_reach_uvicorns_or_our_logs(transactional_db, eager_celery)
         settings.PUBLIC_BASE_URL = previous
         server.should_exit = True
         thread.join(timeout=10)
+        db.shutdown()  # the DB pool's threads close their connections, as the voice process does at exit
         for name in names:
             logging.getLogger(name).removeHandler(capture)
 
