@@ -10,18 +10,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Coroutine
 from time import perf_counter
 from typing import Any
 
-from asgiref.sync import sync_to_async
-
 from voice import live, metrics, records
 from voice.audio import TrackRecorder
+from voice.echo import EchoGuard
 from voice.providers.base import CallContext
 from voice.providers.factory import build_providers
 from voice.session.ending import Ending
 from voice.session.playout import Playout
 from voice.session.replies import ReplyPipeline
+from voice.session.safeguards import Safeguards
+from voice.session.saving import Saving
 from voice.session.state import MACHINE, Reply, Transport
 from voice.session.supervision import Supervision
 from voice.session.turn_taking import TurnTaking
@@ -31,7 +33,7 @@ from voice.turns import TurnSettings, VoiceActivity
 log = logging.getLogger(__name__)
 
 
-class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending):
+class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Saving, Safeguards):
     def __init__(self, info: records.CallInfo, transport: Transport, turn: TurnSettings | None = None) -> None:
         self.info = info
         self.call_id = info.call_id
@@ -40,6 +42,9 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending):
         self.loop = asyncio.get_running_loop()
         self.metrics = metrics.CallMetrics(call_id=info.call_id)
         self.vad = VoiceActivity(self.turn.vad_mode, self.turn.voice_floor)
+        self.echo = EchoGuard()  # the agent's own voice coming back is not the caller
+        self.last_agent_words: list[str] = []  # the last finished reply's final piece, for echo transcripts
+        self.last_agent_end_t = 0.0
         self.context: CallContext = info.context
         self.voice = str(info.script.get("voice") or "")
         self.gen = 0
@@ -51,6 +56,9 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending):
         self._first_frame_of: Reply | None = None
         self._tasks: set[asyncio.Task] = set()
         self._saves: set[asyncio.Task] = set()
+        self._timers: list[asyncio.TimerHandle] = []
+        self._unsaved: dict[int, dict[str, Any]] = {}  # turns not yet durably written, by index
+        self._turns_queued = asyncio.Event()
         self.caller_track = TrackRecorder()
         self.agent_track = TrackRecorder()
         self.turn_index = 0
@@ -66,6 +74,8 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending):
         # caller speech, as the STT hears it
         self.finals: list[str] = []
         self.partial = ""
+        self.finalize_sent = False  # Finalize sent for the current utterance; its final is the end of speech
+        self.promoted: list[str] = []  # words of an interim taken as a turn at its deadline
         self.deferred_text = ""
         self.words_since_barge = True
         self.barged_utterance = False
@@ -79,14 +89,21 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending):
         self.silence_since = self.t0
         self.time_up = False
         self.outcome_hint = ""
+        self.opted_out = False  # the opt-out net matched: the number is (being) put on the do-not-call list
+        self.opening_reply: Reply | None = None
+        self.held_turn: tuple[str, str] | None = None  # (text, opt-out phrase) said over the AI disclosure
         self.outcome = ""
         self.error = ""
         self.ending = False
         self.failing = False
         self.tts_down = False  # the call's TTS failed: the apology goes straight to the local voice
+        self.closing = False  # close() has begun: nothing new starts; what the caller said still lands
         self.closed = False
+        self.closed_event = asyncio.Event()
         self.done = asyncio.Event()
         self.stt_stream = None
+        self._stt_task: asyncio.Task | None = None
+        self._stt_heard = asyncio.Event()  # set after each final or end of utterance the STT sends
         self.providers = None
         self.tool_ctx = ToolContext(
             call_id=info.call_id,
@@ -101,8 +118,10 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending):
         self.context.stream_sid = stream_sid
         self.context.custom_parameters = dict(custom_parameters)
         self.t0 = self.silence_since = perf_counter()
-        live.register(self.call_id, self._on_live)
+        subscribed = live.register(self.call_id, self._on_live)
+        self._spawn(self._resync(subscribed), "events")
         self._save(records.mark_media_started, self.call_id)
+        self._spawn(self._turn_writer(), "turns")
         self._spawn(self._pacer(), "pacer")
         self._spawn(self._supervisor(), "supervisor")
         try:
@@ -111,15 +130,38 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending):
         except Exception as exc:
             self._fail("start", exc)
             return
-        self._spawn(self._stt_loop(), "stt")
+        self._stt_task = self._spawn(self._stt_loop(), "stt")
         if any(self.info.answered_by.startswith(m) for m in MACHINE):
             self._on_amd(self.info.answered_by)
 
-    def _spawn(self, coro, stage: str) -> asyncio.Task:
-        task = asyncio.create_task(self._guard(coro, stage))
+    def _spawn(self, coro: Coroutine, stage: str) -> asyncio.Task:
+        """Run a stage as a task the session keeps (cancelled and awaited at close); its exception fails the call."""
+        return self._keep(self._guard(coro, stage), inner=coro)
+
+    def _keep(self, coro: Coroutine, inner: Coroutine | None = None) -> asyncio.Task:
+        """Run `coro` as a task the session keeps until it is done, and cancels and awaits at close. A task
+        cancelled before it started closes its coroutines, so none is left "never awaited"."""
+        task = asyncio.create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+
+        def done(t: asyncio.Task) -> None:
+            self._tasks.discard(t)
+            if t.cancelled():
+                coro.close()
+                if inner is not None:
+                    inner.close()
+            elif t.exception() is not None:
+                log.error("call %s: background task failed: %r", self.call_id, t.exception())
+
+        task.add_done_callback(done)
         return task
+
+    def _later(self, delay: float, callback, *args) -> asyncio.TimerHandle:
+        """`loop.call_later`, cancelled at close."""
+        handle = self.loop.call_later(delay, callback, *args)
+        self._timers = [h for h in self._timers if not h.cancelled() and h.when() > self.loop.time()]
+        self._timers.append(handle)
+        return handle
 
     async def _guard(self, coro, stage: str):
         try:
@@ -132,20 +174,6 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending):
     def _now_ms(self, t: float | None = None) -> int:
         return max(0, int(((t if t is not None else perf_counter()) - self.t0) * 1000))
 
-    def _save(self, fn, *args, **kwargs) -> None:
-        task = asyncio.create_task(sync_to_async(fn)(*args, **kwargs))
-        self._saves.add(task)
-        task.add_done_callback(self._saved)
-
-    def _saved(self, task: asyncio.Task) -> None:
-        self._saves.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("call %s: could not save: %r", self.call_id, task.exception())
-
-    def _save_turn(self, speaker: str, text: str, **fields: Any) -> None:
-        index, self.turn_index = self.turn_index, self.turn_index + 1
-        self._save(records.save_turn, self.call_id, index=index, speaker=speaker, text=text, **fields)
-
     def on_mark(self, name: str) -> None:
         gen_s, _, seg_s = name.partition(":")
         try:
@@ -157,6 +185,8 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending):
             return  # marks after a clear were not heard
         r.heard = max(r.heard, seg + 1)
         self._maybe_complete(r)
+        if self.held_turn is not None:
+            self._maybe_release_held_turn()
 
     def on_dtmf(self, digit: str) -> None:
         self.silence_since = perf_counter()

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from time import perf_counter
 
 from asgiref.sync import sync_to_async
 
-from voice import live, metrics, records
+from voice import db, live, metrics, records
 from voice.audio import stereo_wav
 from voice.providers.base import AudioChunk
 from voice.session.state import APOLOGY, APOLOGY_TTS_WAIT_S, FRAME_S, Reply
 from voice.sim import speech
 
 log = logging.getLogger(__name__)
+
+TELEPHONY_DEADLINE_S = 10.0  # the provider's hang-up/transfer request answers this soon, or the stream closes anyway
+STT_FLUSH_S = 1.0  # at close: the STT's last finals come this soon after Finalize, or what was heard is the turn
+STT_RECENT_VOICE_S = 1.0  # caller voice this recent at close may still have words in flight
+VENDOR_CLOSE_S = 2.0  # cancelling a TTS stream / closing a vendor socket at close
 
 
 class _ApologyAudio:
@@ -53,7 +59,7 @@ class Ending:
         self.error = f"{stage} failed: {exc!r}"[:500]
         self.metrics.error = self.error
         log.warning("call %s: %s; apologising and hanging up", self.call_id, self.error)
-        asyncio.ensure_future(self._apologise())
+        self._keep(self._apologise())
 
     async def _apologise(self) -> None:
         """Say APOLOGY, then hang up as soon as its mark comes back (or its last frame plus a short grace).
@@ -116,7 +122,8 @@ class Ending:
             try:
                 from voice.telephony import get_telephony
 
-                await sync_to_async(action, thread_sensitive=False)(get_telephony(), sid)
+                call = sync_to_async(action, thread_sensitive=False)(get_telephony(), sid)
+                await asyncio.wait_for(call, timeout=TELEPHONY_DEADLINE_S)
             except Exception as exc:
                 log.warning("call %s: telephony could not end the call (%r); closing the stream", self.call_id, exc)
         self.done.set()
@@ -128,11 +135,15 @@ class Ending:
         return outcome
 
     async def close(self, caller_hung_up: bool = False) -> None:
-        """The stream is over (either side): stop every stage, save what is left, hand over to the dialer."""
-        if self.closed:
+        """The stream is over (either side): hear the caller's last words out, stop every stage, save what is
+        left, hand over to the dialer. Nothing new starts once this begins; safe to call twice."""
+        if self.closing:
             return
-        self.closed = True
+        self.closing = True
         self.done.set()
+        await self._flush_stt()
+        self.closed = True
+        live.unregister(self.call_id)
         if not self.outcome:
             if self.failing:
                 self.outcome = "failed"
@@ -142,30 +153,68 @@ class Ending:
                 self.outcome = "voicemail"
             else:
                 self.outcome = "hung_up"
-        live.unregister(self.call_id)
+        else:
+            self.outcome = self._settle_outcome(self.outcome)  # an opt-out heard in the last words still counts
         r = self.current
         if r is not None and r.frames_sent and not r.done:
             r.done = True
             self._finish_agent_turn(r, interrupted=False)
-        for reply in list(self.replies.values()):
-            self._stop_reply(reply)
-            if reply.pump is not None:
-                reply.pump.cancel()
-        for task in list(self._tasks):
-            task.cancel()
-        closing = [self._quietly(self.stt_stream.close())] if self.stt_stream is not None else []
-        if self.providers is not None:
-            closing.append(self._quietly(self.providers.aclose()))  # vendor sockets (Cartesia) do not linger
-        await asyncio.gather(*closing)
+        await self._stop_everything()
+        self._save(records.save_disclosure_heard, self.call_id, self._disclosure_heard())
         if self._saves:
             await asyncio.gather(*self._saves, return_exceptions=True)
+        await self._flush_turns()
         self.metrics.frames_in = self.frames_in
+        self.metrics.echo_frames = self.echo.echo_frames
         self.metrics.outcome = self.outcome
         recording = stereo_wav(bytes(self.caller_track.buf), bytes(self.agent_track.buf)) if self.frames_in else None
         try:
-            await sync_to_async(records.save_call_end)(self.call_id, self.outcome, self.error, recording)
-            await sync_to_async(records.finalize)(self.call_id)
+            await db.run(records.save_call_end, self.call_id, self.outcome, self.error, recording)
+            await db.run(records.finalize, self.call_id)
         except Exception:
             log.exception("call %s: could not record the end of the call", self.call_id)
-        await sync_to_async(records.release_connection)()
         metrics.publish(self.metrics)
+        self.closed_event.set()
+
+    async def _flush_stt(self) -> None:
+        """Before the STT is closed: if the caller may have words in flight, ask the STT to flush them (Finalize)
+        and wait up to STT_FLUSH_S for them; then whatever was heard becomes the caller's last turn (saved, and
+        acted on: an opt-out in the last second still reaches the do-not-call list)."""
+        stt_alive = self._stt_task is not None and not self._stt_task.done()
+        recent = self.last_voice_t and perf_counter() - self.last_voice_t < STT_RECENT_VOICE_S
+        if stt_alive and (self.utt_active or self.partial or self.finals or recent):
+            self._stt_heard.clear()
+            finalize = getattr(self.stt_stream, "finalize", None)
+            try:
+                if finalize is not None:
+                    await asyncio.wait_for(finalize(), timeout=STT_FLUSH_S)
+                await asyncio.wait_for(self._stt_heard.wait(), timeout=STT_FLUSH_S)
+            except Exception as exc:
+                log.info("call %s: the STT did not flush before close (%r)", self.call_id, exc)
+        self.utt_active = False
+        await self._force_end_of_turn()
+
+    async def _stop_everything(self) -> None:
+        """Cancel every reply, timer and task the session started (except the one running this), await them,
+        and release the vendors' streams; each with a deadline."""
+        for handle in self._timers:
+            handle.cancel()
+        self._timers.clear()
+        cancels = []
+        for reply in list(self.replies.values()):
+            reply.cleared = True
+            if reply.tts is not None:
+                cancels.append(self._quietly(asyncio.wait_for(reply.tts.cancel(), timeout=VENDOR_CLOSE_S)))
+        me = asyncio.current_task()
+        tasks = [t for t in self._tasks if t is not me]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*cancels)
+        if tasks:
+            await asyncio.wait(tasks, timeout=VENDOR_CLOSE_S)
+        closing = []
+        if self.stt_stream is not None:
+            closing.append(self._quietly(asyncio.wait_for(self.stt_stream.close(), timeout=VENDOR_CLOSE_S)))
+        if self.providers is not None:  # vendor sockets (Cartesia) do not linger
+            closing.append(self._quietly(asyncio.wait_for(self.providers.aclose(), timeout=VENDOR_CLOSE_S)))
+        await asyncio.gather(*closing)

@@ -8,6 +8,7 @@ from typing import Any
 
 from voice.audio import FRAME_BYTES, SILENCE_BYTE
 from voice.session.state import APOLOGY_MARK_GRACE_S, FRAME_S, Reply
+from voice.turns import words_of
 
 
 class Playout:
@@ -62,6 +63,7 @@ class Playout:
         send_media = self.transport.send_media
         jitter = self.metrics.jitter
         agent = self.agent_track
+        echo = self.echo
         next_at = perf_counter()
         while True:
             if not queue:
@@ -82,6 +84,7 @@ class Playout:
                 next_at = now  # the loop was stalled: restart the grid rather than burst
             jitter.add(late * 1000)
             await send_media(item)
+            echo.sent(item, now)
             self.metrics.frames_out += 1
             agent.write_at(int((now - self.t0) * 8000), item)
             r = self._first_frame_of
@@ -122,7 +125,7 @@ class Playout:
                 self._maybe_complete(r)
 
         grace = APOLOGY_MARK_GRACE_S if r.kind == "apology" else self.turn.mark_timeout_s
-        self.loop.call_later(grace, give_up)
+        self._later(grace, give_up)
         self._maybe_complete(r)
 
     def _maybe_complete(self, r: Reply) -> None:
@@ -131,13 +134,15 @@ class Playout:
         r.done = True
         if self.current is r:
             self.current = None
+        if r.segments:
+            self.last_agent_words, self.last_agent_end_t = words_of(r.segments[-1]), perf_counter()
         if r.kind != "canned":
             self.silence_since = perf_counter()
         self._finish_agent_turn(r, interrupted=False)
         if r.transfer_to:
-            asyncio.ensure_future(self._transfer(r.transfer_to))
+            self._keep(self._transfer(r.transfer_to))
         elif r.end_outcome:
-            asyncio.ensure_future(self._hang_up(r.end_outcome))
+            self._keep(self._hang_up(r.end_outcome))
 
     def _finish_agent_turn(self, r: Reply, interrupted: bool) -> None:
         if not r.segments or r.frames_sent == 0 and not interrupted:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from time import perf_counter
 from typing import Any
 
 from voice.providers.base import TextDelta, ToolCall
 from voice.session.state import Reply
-from voice.tools import TOOL_SCHEMAS, run_tool
+from voice.tools import TOOL_SCHEMAS, ToolResult, run_tool
 from voice.turns import SentenceSplitter
+
+log = logging.getLogger(__name__)
+
+TOOL_DEADLINE_S = 10.0  # a tool call's answer this soon, or the model hears that it did not finish
 
 
 class ReplyPipeline:
@@ -47,6 +52,8 @@ class ReplyPipeline:
     def _start_reply(
         self, kind: str, trigger: str = "", speculative: bool = False, preset: list[str] | None = None
     ) -> Reply:
+        if self.closing:  # nothing starts once the call is closing: no TTS reopened, no unheard paid speech
+            return Reply(gen=-1, kind=kind, trigger=trigger, cleared=True, done=True)
         self.gen += 1
         r = Reply(gen=self.gen, kind=kind, trigger=trigger, speculative=speculative)
         if not speculative:
@@ -60,7 +67,7 @@ class ReplyPipeline:
         for old in [g for g in self.replies if g < r.gen - 3]:
             del self.replies[old]
         messages = self._messages(trigger if speculative else "") if preset is None else []
-        r.task = asyncio.create_task(self._guard(self._run_reply(r, messages, preset), "reply"))
+        r.task = self._spawn(self._run_reply(r, messages, preset), "reply")
         return r
 
     def _say(self, text: str, kind: str = "canned", end_outcome: str = "") -> Reply:
@@ -80,7 +87,9 @@ class ReplyPipeline:
             text = template.format(**{"first_name": "", "last_name": "", "company": "", **lead})
         except (KeyError, IndexError, ValueError):
             text = template
-        self._say(" ".join(text.split()), kind="opening")
+        text = " ".join(text.split())
+        splitter = SentenceSplitter(first_clause=True)
+        self._protect_disclosure(self._say(text, kind="opening"), splitter.feed(text + " ") + splitter.flush())
 
     async def _run_reply(self, r: Reply, messages: list[dict[str, Any]], preset: list[str] | None) -> None:
         try:
@@ -89,10 +98,10 @@ class ReplyPipeline:
             self.tts_down = True
             raise
         r.tts = tts
-        if r.gen != self.gen:
+        if r.gen != self.gen or self.closing:
             await tts.cancel()
             return
-        r.pump = asyncio.create_task(self._guard(self._pump(r, tts), "tts"))
+        r.pump = self._spawn(self._pump(r, tts), "tts")
         if preset is not None:
             for piece in preset:
                 await self._push(r, tts, piece)
@@ -158,7 +167,7 @@ class ReplyPipeline:
             self.history.append(call_msg)
             finished = False
             for c in calls:
-                result = await run_tool(self.tool_ctx, c.name, c.arguments)
+                result = await self._run_tool(c)
                 tool_msg = {"role": "tool", "tool_call_id": c.id, "content": json.dumps(result.data, default=str)}
                 msgs.append(tool_msg)
                 self.history.append(tool_msg)
@@ -170,6 +179,18 @@ class ReplyPipeline:
                     r.transfer_to = result.transfer_to
             if finished or r.gen != self.gen:
                 return
+
+    async def _run_tool(self, call: ToolCall) -> ToolResult:
+        """Run one tool call with a deadline; a tool that raises or overruns comes back to the model as an error
+        result it can recover from (the call never ends because of a tool)."""
+        try:
+            return await asyncio.wait_for(run_tool(self.tool_ctx, call.name, call.arguments), timeout=TOOL_DEADLINE_S)
+        except TimeoutError:
+            log.warning("call %s: tool %s did not finish within %.0f s", self.call_id, call.name, TOOL_DEADLINE_S)
+            return ToolResult({"error": f"{call.name} did not finish in time; it may not have taken effect"})
+        except Exception as exc:
+            log.warning("call %s: tool %s failed: %r", self.call_id, call.name, exc)
+            return ToolResult({"error": f"{call.name} failed ({type(exc).__name__}); try again or go on without it"})
 
     def _cancel(self, r: Reply) -> None:
         """Drop a reply that was never heard (speculation overtaken)."""
@@ -184,7 +205,7 @@ class ReplyPipeline:
         if r.task is not None and not r.task.done():
             r.task.cancel()
         if r.tts is not None:
-            asyncio.ensure_future(self._quietly(r.tts.cancel()))
+            self._keep(self._quietly(r.tts.cancel()))
         if r.pump is not None and not r.pump.done():
-            self.loop.call_later(2.0, r.pump.cancel)  # late audio meanwhile is dropped by generation
+            self._later(2.0, r.pump.cancel)  # late audio meanwhile is dropped by generation
 

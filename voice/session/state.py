@@ -9,6 +9,7 @@ from typing import Any, Protocol
 APOLOGY = "Sorry, we're having a technical problem. We'll call you back. Goodbye."
 REPROMPT = "Sorry, are you still there?"
 SILENCE_GOODBYE = "It seems this is not a good time. I will let you go. Goodbye!"
+SHUTDOWN_GOODBYE = "I'm sorry, I have to end the call here. Someone will follow up with you. Goodbye!"
 TIME_UP = "I'm sorry, we are out of time for today. A rep will follow up with you. Goodbye!"
 MACHINE = ("machine", "fax")
 INTERRUPTIBLE = frozenset({"opening", "llm", "resume", "canned"})  # not goodbyes, voicemail messages, apologies
@@ -39,6 +40,7 @@ class Reply:
     confirmed: asyncio.Event = field(default_factory=asyncio.Event)
     segments: list[str] = field(default_factory=list)
     heard: int = 0
+    protect: int = 0  # pieces the caller cannot interrupt (the opening's AI disclosure) until their marks are back
     marks_queued: int = 0
     frames_sent: int = 0
     audio_done: bool = False
