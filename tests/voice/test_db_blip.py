@@ -155,13 +155,17 @@ def test_other_errors_are_not_retried(pool):
 
 @postgres_only
 def test_shutting_the_pool_down_closes_its_threads_connections(pool):
-    async def use_all() -> None:
-        await asyncio.gather(*(db.run(_slow_query, 0.2) for _ in range(4)))
+    def pid_after_a_while() -> int:
+        _slow_query(0.2)  # held long enough that the four run on four threads
+        return _backend_pid()
 
-    asyncio.run(use_all())
-    assert len(_others()) >= 1
+    async def use_all() -> set[int]:
+        return set(await asyncio.gather(*(db.run(pid_after_a_while) for _ in range(4))))
+
+    pool_pids = asyncio.run(use_all())
+    assert pool_pids and pool_pids <= set(_others())
     db.shutdown()
-    assert _others() == []
+    assert not pool_pids & set(_others())
 
 
 @postgres_only
