@@ -200,8 +200,11 @@ class _Subscriber:
             )
             pubsub = client.pubsub()
             try:
-                await asyncio.wait_for(pubsub.subscribe(self.control, *self.channels), timeout=REDIS_TIMEOUT_S)
+                asked = set(self.channels)
+                await asyncio.wait_for(pubsub.subscribe(self.control, *asked), timeout=REDIS_TIMEOUT_S)
                 self.pubsub = pubsub
+                for name in self.channels - asked:  # added while we were connecting
+                    self._command("subscribe", name)
                 backoff = 0.1
                 if not first:
                     self._resync()

@@ -53,3 +53,22 @@ def test_when_redis_does_not_answer_the_event_is_delivered_in_process(settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     heard = asyncio.run(_receive_one(44, lambda: call_events.publish(44, "hangup")))
     assert heard == ("hangup", {})
+
+
+@with_redis
+@pytest.mark.parametrize("gap_s", [0.0, 0.0005, 0.001, 0.002, 0.005])
+def test_a_call_registered_while_the_subscriber_connects_still_gets_its_events(gap_s):
+    async def scenario() -> list:
+        got: asyncio.Queue = asyncio.Queue()
+        first = call_events.subscribe(51, lambda event, data: None)
+        await asyncio.sleep(gap_s)
+        second = call_events.subscribe(52, lambda event, data: got.put_nowait(event))
+        try:
+            await asyncio.wait_for(asyncio.gather(first, second), 1.0)  # confirmed, not the 2 s give-up
+            await asyncio.to_thread(call_events.publish, 52, "hangup")
+            return [await asyncio.wait_for(got.get(), 2)]
+        finally:
+            call_events.unsubscribe(51)
+            call_events.unsubscribe(52)
+
+    assert asyncio.run(scenario()) == ["hangup"]
