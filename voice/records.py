@@ -1,4 +1,4 @@
-"""The voice loop's reads and writes of the system of record: synchronous, called through `sync_to_async`
+"""The voice loop's reads and writes of the system of record: synchronous, called through `voice.db.run`
 only when a call starts, a turn ends and the call ends (never per frame)."""
 from __future__ import annotations
 
