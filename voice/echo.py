@@ -20,7 +20,6 @@ from voice.audio import FRAME_BYTES, ULAW_TO_PCM
 
 _ABS_HI = bytes(abs(s) >> 8 for s in ULAW_TO_PCM)  # mu-law byte -> |sample| >> 8
 _ABS_LO = bytes(abs(s) & 0xFF for s in ULAW_TO_PCM)  # ... and |sample| & 0xFF: two sums give sum(|sample|)
-CODES_PER_DB = 1.0  # levels are in dB
 MAX_DELAY = 15  # frames searched for the echo delay (300 ms)
 WINDOW = 25  # frames correlated (500 ms)
 ESTIMATE_EVERY = 5  # frames between estimates (100 ms)
@@ -30,6 +29,7 @@ MARGIN_DB = 2.0  # the caller is this much (plus 1.5 spreads) louder than the ec
 MIN_LOSS_DB = 3.0  # an acoustic echo comes back at least this much quieter than the agent
 MAX_SPREAD_DB = 2.5  # ... and steadily so: the frame-by-frame level gap to the reference varies this little
 HANGOVER = 5  # frames (100 ms) after a frame judged the caller's during which voiced frames stay the caller's
+SOUND_DB = 30.0  # a caller frame at least this loud carries sound (below: line noise or digital silence)
 LOUD = 40.0  # reference frames at least this loud (dB) measure the echo's loss (well above quantisation)
 REFERENCE_HOLD_S = 0.045  # an agent frame counts as "just sent" for this long (two frame periods, jitter)
 _RING = WINDOW + MAX_DELAY + 1
@@ -43,48 +43,71 @@ def level(frame: bytes) -> float:
 
 class EchoGuard:
     """Per call: `sent(frame, now)` for every frame the agent plays; `is_echo(frame, voiced, now)` for every caller
-    frame (in order), True when a frame the VAD calls voiced is explained by the agent's own audio."""
+    frame (in order), True when a frame the VAD calls voiced is explained by the agent's own audio.
 
-    __slots__ = ("ref", "cal", "delay", "loss", "spread", "agent_level", "agent_t", "n", "echo_frames", "caller_until")
+    Cheap on the per-frame path: nothing while the agent has been quiet for 350 ms; otherwise one level (~5 us) per
+    caller frame, the agent's levels only when needed, and an estimate only when the caller track carries sound.
+    """
+
+    __slots__ = ("ref", "ref_db", "cal", "loud", "delay", "loss", "spread", "agent_frame", "agent_t", "n",
+                 "echo_frames", "caller_until")
 
     def __init__(self) -> None:
-        self.ref: deque[float] = deque([0.0] * _RING, maxlen=_RING)
-        self.cal: deque[float] = deque([0.0] * _RING, maxlen=_RING)
+        self.ref: deque[bytes | None] = deque([None] * _RING, maxlen=_RING)  # what the agent had just sent
+        self.ref_db: deque[float] = deque([0.0] * _RING, maxlen=_RING)  # its level; -1.0 until computed
+        self.cal: deque[float] = deque([0.0] * _RING, maxlen=_RING)  # the caller track's level
+        self.loud = 0  # caller frames in `cal` with sound (an estimate is only worth trying then)
         self.delay: int | None = None  # estimated echo delay, caller frames
-        self.loss = 0.0  # estimated echo loss, codes
-        self.spread = 0.0  # standard deviation of the frame-by-frame loss, codes
-        self.agent_level = 0.0
+        self.loss = 0.0  # estimated echo loss, dB
+        self.spread = 0.0  # standard deviation of the frame-by-frame loss, dB
+        self.agent_frame: bytes | None = None
         self.agent_t = -1.0
         self.n = 0
         self.echo_frames = 0
         self.caller_until = -1  # frame count until which voiced frames are the caller's (hangover)
 
     def sent(self, frame: bytes, now: float) -> None:
-        self.agent_level = level(frame)
+        self.agent_frame = frame
         self.agent_t = now
+
+    def _ref_level(self, back: int) -> float:
+        """Level of the reference `back` caller frames ago (0 = this frame), computed once."""
+        i = _RING - 1 - back
+        db = self.ref_db[i]
+        if db < 0:
+            frame = self.ref[i]
+            db = self.ref_db[i] = level(frame) if frame is not None else 0.0
+        return db
 
     def is_echo(self, frame: bytes, voiced: bool, now: float) -> bool:
         if now - self.agent_t > MAX_DELAY * 0.02 + REFERENCE_HOLD_S:
-            if self.ref[-1]:  # the agent has been quiet longer than any echo lasts: forget the reference
-                self.ref.extend([0.0] * _RING)
+            if self.ref[-1] is not None or self.loud:  # the agent has been quiet longer than any echo lasts
+                self.ref.extend([None] * _RING)
+                self.ref_db.extend([0.0] * _RING)
+                self.cal.extend([0.0] * _RING)
+                self.loud = 0
             return False
-        ref = self.agent_level if now - self.agent_t <= REFERENCE_HOLD_S else 0.0
+        recent = self.agent_frame if now - self.agent_t <= REFERENCE_HOLD_S else None
+        self.ref.append(recent)
+        self.ref_db.append(-1.0 if recent is not None else 0.0)
         mine = level(frame) if len(frame) == FRAME_BYTES else 0.0
-        self.ref.append(ref)
+        if self.cal[0] >= SOUND_DB:
+            self.loud -= 1
         self.cal.append(mine)
+        if mine >= SOUND_DB:
+            self.loud += 1
         self.n += 1
-        if self.delay is None:  # warm-up: a first estimate from a shorter window, checked every other frame
-            if self.n >= WARMUP_WINDOW and self.n % 2 == 0:
-                self._estimate(WARMUP_WINDOW)
-        elif self.n % ESTIMATE_EVERY == 0:
-            self._estimate(WINDOW)
-        if not voiced:
+        if self.loud >= WARMUP_WINDOW // 2:
+            if self.delay is None:  # warm-up: a first estimate from a shorter window, every other frame
+                if self.n % 2 == 0:
+                    self._estimate(WARMUP_WINDOW)
+            elif self.n % ESTIMATE_EVERY == 0:
+                self._estimate(WINDOW)
+        if not voiced or self.delay is None:  # no echo seen on this call (yet): every voiced frame is the caller's
             return False
-        if self.delay is None:  # no echo seen on this call (yet): every voiced frame is the caller's
-            return False
-        refs, d = self.ref, self.delay
-        predicted = max(refs[-1 - k] for k in (d - 1, d, d + 1) if 0 <= k < _RING)
-        echo = predicted > 0 and mine <= predicted - self.loss + MARGIN_DB * CODES_PER_DB + 1.5 * self.spread
+        d = self.delay
+        predicted = max(self._ref_level(k) for k in (d - 1, d, d + 1) if 0 <= k < _RING)
+        echo = predicted > 0 and mine <= predicted - self.loss + MARGIN_DB + 1.5 * self.spread
         if not echo:
             self.caller_until = self.n + HANGOVER
             return False
@@ -95,12 +118,12 @@ class EchoGuard:
 
     def _estimate(self, window: int) -> None:
         cal = list(self.cal)[-window:]
-        refs = list(self.ref)
         mean_c = sum(cal) / window
         dc = [c - mean_c for c in cal]
         var_c = sum(x * x for x in dc)
         if var_c <= 1e-9:
             return
+        refs = [self._ref_level(back) for back in range(_RING - 1, -1, -1)]  # oldest first, like `cal`
         best, best_d = 0.0, None
         for d in range(MAX_DELAY + 1):
             seg = refs[len(refs) - window - d : len(refs) - d]
@@ -122,7 +145,7 @@ class EchoGuard:
         mean = sum(gaps) / len(gaps)
         spread = (sum((g - mean) ** 2 for g in gaps) / len(gaps)) ** 0.5
         # An echo is the reference a steady few dB down; a caller who happens to speak in the same rhythm is not.
-        if loss < MIN_LOSS_DB * CODES_PER_DB or spread > MAX_SPREAD_DB * CODES_PER_DB:
+        if loss < MIN_LOSS_DB or spread > MAX_SPREAD_DB:
             return
         self.delay, self.loss, self.spread = best_d, loss, spread
 
