@@ -3,6 +3,12 @@
     python -m bench.voice --calls 100 --json
     python -m bench.voice --capacity 100,150,200      # how many calls before outbound jitter p99 passes 20 ms
 
+In the same invocation and at the same call count, a bare ASGI handler that only echoes the callees' Twilio
+frames back (`echo_app`: decode each message, send each media payload back) serves the same callees for the same
+call length; `cpu_ratio_vs_echo` is the voice process's CPU per call-second over the echo's. Then a short
+capacity search (`--search`, calls of `--search-seconds`) reports `calls_per_process_at_20ms`: the most calls
+one process held with outbound jitter p99 <= 20 ms (0 when even the first step passed it).
+
 The voice process is this one: uvicorn (uvloop) serving `config.asgi:application` on 127.0.0.1, each call a
 CallSession with the rehearsal providers, whose vendor latencies are emulated at the seed's figures (STT final
 150 ms after speech end, LLM first token 300 ms, TTS first byte 90 ms; see voice/sim/latency.py). The callees
@@ -42,14 +48,14 @@ def _setup() -> None:
 # --- callees -------------------------------------------------------------------------------------------
 
 
-async def _run_callees(calls: list[list[str]], persona: str, stagger: float) -> dict:
+async def _run_callees(calls: list[list[str]], persona: str, stagger: float, max_seconds: float = 180) -> dict:
     from voice.sim.callee import CalleeLog, run_callee
 
     logs = [CalleeLog() for _ in calls]
 
     async def one(i: int, url: str, sid: str) -> None:
         await asyncio.sleep(stagger * i / max(1, len(calls)))
-        await run_callee(url, sid, persona, log=logs[i], max_seconds=180)
+        await run_callee(url, sid, persona, log=logs[i], max_seconds=max_seconds)
 
     await asyncio.gather(*(one(i, url, sid) for i, (url, sid) in enumerate(calls)))
     return {
@@ -69,11 +75,12 @@ def callee_worker() -> None:
         uvloop.install()
     except ImportError:
         pass
-    print(json.dumps(asyncio.run(_run_callees(job["calls"], job["persona"], job["stagger"]))))
+    figures = asyncio.run(_run_callees(job["calls"], job["persona"], job["stagger"], job.get("max_seconds", 180)))
+    print(json.dumps(figures))
 
 
-def _callees_elsewhere(calls: list[list[str]], persona: str, stagger: float) -> dict:
-    job = json.dumps({"calls": calls, "persona": persona, "stagger": stagger})
+def _callees_elsewhere(calls: list[list[str]], persona: str, stagger: float, max_seconds: float = 180) -> dict:
+    job = json.dumps({"calls": calls, "persona": persona, "stagger": stagger, "max_seconds": max_seconds})
     proc = subprocess.run(
         [sys.executable, "-m", "bench.voice", "--callee-worker"],
         input=job,
@@ -85,11 +92,11 @@ def _callees_elsewhere(calls: list[list[str]], persona: str, stagger: float) -> 
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _callees_on_a_thread(calls: list[list[str]], persona: str, stagger: float) -> dict:
+def _callees_on_a_thread(calls: list[list[str]], persona: str, stagger: float, max_seconds: float = 180) -> dict:
     result: dict = {}
 
     def run() -> None:
-        result.update(asyncio.run(_run_callees(calls, persona, stagger)))
+        result.update(asyncio.run(_run_callees(calls, persona, stagger, max_seconds)))
 
     thread = threading.Thread(target=run, name="bench-callees")
     thread.start()
@@ -145,7 +152,96 @@ def _world(n: int) -> list:
     )  # fmt: skip
 
 
-def run(n: int, stagger: float, persona: str) -> dict:
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+# --- the baseline: a bare ASGI handler that only echoes the Twilio frames -------------------------------------
+
+
+async def echo_app(scope, receive, send) -> None:
+    """The least a media WebSocket server can do: accept, decode each Twilio message, send each media payload
+    back as an outbound media message. No session, no STT/LLM/TTS, no pacing."""
+    from voice import media_streams as ms
+
+    if scope["type"] != "websocket":
+        return
+    if (await receive())["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    stream_sid = ""
+    while True:
+        message = await receive()
+        if message["type"] != "websocket.receive":
+            if message["type"] == "websocket.disconnect":
+                return
+            continue
+        try:
+            event = ms.decode(message.get("text") or message.get("bytes") or b"")
+        except ms.MalformedFrame:
+            continue
+        if type(event) is ms.Media:
+            await send({"type": "websocket.send", "text": ms.media_message(stream_sid, event.payload)})
+        elif type(event) is ms.Start:
+            stream_sid = event.stream_sid
+        elif type(event) is ms.Stop:
+            await send({"type": "websocket.close", "code": 1000})
+            return
+
+
+class _EchoServer:
+    """uvicorn serving `echo_app` on 127.0.0.1 in a thread of this process, configured as the voice server is."""
+
+    def __init__(self) -> None:
+        import uvicorn
+
+        config = uvicorn.Config(echo_app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
+                                ws="websockets-sansio", ws_per_message_deflate=False, access_log=False)  # fmt: skip
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="bench-echo", daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the echo server did not start")
+            time.sleep(0.01)
+        return f"ws://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def run_echo(n: int, stagger: float, persona: str, seconds: float) -> dict:
+    """The same callees (count, stagger, persona) against `echo_app` for `seconds` each: its CPU and call-seconds."""
+    from django.conf import settings
+
+    cpu0 = _cpu_s()
+    with _EchoServer() as base:
+        jobs = [[f"{base}/media/echo-{i}", f"CAecho{i}"] for i in range(n)]
+        elsewhere = bool(settings.REDIS_URL)
+        callees = (_callees_elsewhere if elsewhere else _callees_on_a_thread)(jobs, persona, stagger, seconds)
+    cpu = _cpu_s() - cpu0
+    return {"cpu_s": cpu, "call_s": n * seconds, "refused": callees["refused"]}
+
+
+def capacity_search(steps: list[int], stagger: float, persona: str, seconds: float) -> tuple[int, list[dict]]:
+    """Step through call counts (calls of `seconds` each) until jitter p99 passes 20 ms: the last count that held."""
+    held, tried = 0, []
+    for n in steps:
+        out = run(n, stagger, persona, max_seconds=seconds)
+        p99 = out["result"]["jitter_ms"]["p99"]
+        tried.append({"calls": n, "jitter_p99_ms": p99, "sessions_finished": out["detail"]["sessions_finished"]})
+        if p99 > 20 or out["detail"]["sessions_finished"] < n:
+            break
+        held = n
+    return held, tried
+
+
+def run(n: int, stagger: float, persona: str, max_seconds: float = 180) -> dict:
     from django.conf import settings
 
     from voice import metrics
@@ -158,7 +254,7 @@ def run(n: int, stagger: float, persona: str) -> dict:
     with LoopbackServer():
         jobs = [[media_stream_url(c.pk), c.provider_sid] for c in calls]
         elsewhere = bool(settings.REDIS_URL)
-        callees = (_callees_elsewhere if elsewhere else _callees_on_a_thread)(jobs, persona, stagger)
+        callees = (_callees_elsewhere if elsewhere else _callees_on_a_thread)(jobs, persona, stagger, max_seconds)
         per_call = [metrics.wait_for(c.pk, timeout=60) for c in calls]
     wall = time.monotonic() - started
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
@@ -182,6 +278,7 @@ def run(n: int, stagger: float, persona: str) -> dict:
         "frames_out": sum(m.frames_out for m in done),
         "speculation_hits": f"{sum(m.speculation_hits for m in done)}/{sum(m.speculations for m in done)}",
         "errors": sorted({m.error for m in done if m.error}),
+        "call_s": round(sum(m.frames_in for m in done) * 0.020, 1),
     }
     result = {
         "calls": n,
@@ -200,6 +297,9 @@ def main() -> None:
     parser.add_argument("--stagger", type=float, default=5.0, help="seconds over which calls connect")
     parser.add_argument("--persona", default=PERSONA)
     parser.add_argument("--capacity", default="", help="comma-separated call counts to step through")
+    parser.add_argument("--search", default="50,100,150,200",
+                        help="call counts for calls_per_process_at_20ms ('' to skip)")
+    parser.add_argument("--search-seconds", type=float, default=20.0, help="call length in the capacity search")
     parser.add_argument("--callee-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.callee_worker:
@@ -228,7 +328,20 @@ def main() -> None:
                 break
         return
     out = run(args.calls, args.stagger, args.persona)
-    print(json.dumps(out["detail"]), flush=True)
+    detail, result = out["detail"], out["result"]
+    mean_call_s = detail["call_s"] / max(1, detail["sessions_finished"])
+    echo = run_echo(args.calls, args.stagger, args.persona, seconds=max(5.0, mean_call_s))
+    voice_per_call_s = detail["voice_process_cpu_s"] / max(1e-9, detail["call_s"])
+    echo_per_call_s = echo["cpu_s"] / max(1e-9, echo["call_s"])
+    detail["echo"] = {"cpu_s": round(echo["cpu_s"], 2), "call_s": round(echo["call_s"], 1), "refused": echo["refused"]}
+    result["cpu_s"] = {"voice": detail["voice_process_cpu_s"], "echo": round(echo["cpu_s"], 2)}
+    result["cpu_ms_per_call_s"] = {"voice": round(voice_per_call_s * 1000, 2), "echo": round(echo_per_call_s * 1000, 2)}
+    result["cpu_ratio_vs_echo"] = round(voice_per_call_s / max(1e-9, echo_per_call_s), 2)
+    steps = [int(x) for x in args.search.split(",") if x.strip()]
+    held, tried = capacity_search(steps, args.stagger, args.persona, args.search_seconds) if steps else (0, [])
+    detail["capacity_search"] = tried
+    result["calls_per_process_at_20ms"] = held
+    print(json.dumps(detail), flush=True)
     print(json.dumps(out["result"]) if args.json else json.dumps(out["result"], indent=2))
 
 

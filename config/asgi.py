@@ -12,8 +12,11 @@ from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 from config.checks import problems  # noqa: E402
 from dialer import inprocess  # noqa: E402
+from voice import db, drain, redact  # noqa: E402
 from voice.media import media_app  # noqa: E402  (needs Django set up first)
 from voice.providers.factory import check_provider_settings  # noqa: E402
+
+redact.install()  # media tokens out of uvicorn's and our logs (uvicorn set up its loggers before loading us)
 
 
 async def application(scope, receive, send):
@@ -38,9 +41,11 @@ async def _lifespan(receive, send) -> None:
             except ImproperlyConfigured as exc:
                 await send({"type": "lifespan.startup.failed", "message": str(exc)})
                 return
+            drain.install()  # SIGTERM drains live calls before uvicorn closes their sockets (voice/drain.py)
             inprocess.start_if_enabled()  # no broker (make serve): the dialer's beat runs in this process
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await asyncio.to_thread(inprocess.stop_running)
+            await asyncio.to_thread(db.shutdown)  # the voice DB pool's connections
             await send({"type": "lifespan.shutdown.complete"})
             return

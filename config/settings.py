@@ -175,6 +175,11 @@ VOICE_FALSE_INTERRUPTION_S = env.float("VOICE_FALSE_INTERRUPTION_S", default=2.0
 VOICE_END_OF_TURN_SILENCE_MS = env.int("VOICE_END_OF_TURN_SILENCE_MS", default=100)
 VOICE_REPROMPT_S = env.float("VOICE_REPROMPT_S", default=7.0)
 VOICE_SILENCE_HANGUP_S = env.float("VOICE_SILENCE_HANGUP_S", default=16.0)
+# Voice process infrastructure (voice/db.py, voice/tools.py, voice/drain.py): DB pool size, how long a DB blip is
+# retried, a tool call's deadline, and how long SIGTERM lets live calls finish before ending them.
+VOICE_DB_THREADS = env.int("VOICE_DB_THREADS", default=8)
+VOICE_DB_DEADLINE_S = env.float("VOICE_DB_DEADLINE_S", default=10.0)
+VOICE_DRAIN_SECONDS = env.float("VOICE_DRAIN_SECONDS", default=20.0)
 # Vendor latencies the rehearsal providers emulate, in ms (voice/sim/latency.py).
 REHEARSAL_STT_FINAL_MS = env.int("REHEARSAL_STT_FINAL_MS", default=150)
 REHEARSAL_LLM_FIRST_TOKEN_MS = env.int("REHEARSAL_LLM_FIRST_TOKEN_MS", default=300)

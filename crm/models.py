@@ -179,6 +179,9 @@ class Call(models.Model):
     recording = models.FileField(upload_to="recordings/%Y/%m/", blank=True)
     summary = models.TextField(blank=True)
     extracted = models.JSONField(default=dict, blank=True, help_text="Qualification answers")
+    disclosure_heard = models.BooleanField(
+        null=True, blank=True, help_text="The opening's AI disclosure was heard to its end (from playback marks)"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -220,6 +223,9 @@ class Turn(models.Model):
     llm_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Caller speech end to LLM first token")
     tts_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Caller speech end to TTS first byte")
     v2v_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Caller speech end to first audio sent")
+    opt_out_phrase = models.CharField(
+        max_length=200, blank=True, help_text="Caller turns: the opt-out phrase matched in it (evidence for DNC)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

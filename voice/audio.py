@@ -64,6 +64,14 @@ def pcm_to_ulaw(samples: list[int]) -> bytes:
     return bytes(enc[(max(-32768, min(32767, s)) >> 2) + 8192] for s in samples)
 
 
+def mix(ulaw: bytes, other: bytes, gain_db: float) -> bytes:
+    """`ulaw` plus `other` attenuated by `gain_db` (e.g. -10.0), both mu-law of the same length; for simulated
+    echo (a speakerphone returning the agent's voice). Per-sample Python: for simulations, not the live path."""
+    gain = 10 ** (gain_db / 20)
+    return pcm_to_ulaw([a + int(b * gain) for a, b in zip(map(ULAW_TO_PCM.__getitem__, ulaw),
+                                                           map(ULAW_TO_PCM.__getitem__, other), strict=True)])
+
+
 def frames(audio: bytes, pad: bool = True) -> list[bytes]:
     """Cut mu-law audio into 160-byte frames; the last one padded with silence."""
     out = [audio[i : i + FRAME_BYTES] for i in range(0, len(audio), FRAME_BYTES)]

@@ -1,35 +1,36 @@
-"""In-process registry of live call sessions, so webhooks (AMD result, hang-up) reach the session at once.
+"""Live calls as the rest of Parley sees them: register a session's handler, and tell a live call something.
 
-A webhook served by another process cannot reach it; sessions therefore also read the Call row when
-they start. `notify` is thread-safe and a no-op for calls this process does not host.
+A thin face over `voice.call_events` (Redis pub/sub across processes when REDIS_URL is set, in-process
+otherwise): a webhook served by process B reaches the session in process A. Every path that tells a live call
+something (AMD verdict, provider hang-up, transfer/hang-up requests) calls `notify`.
 """
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable
 from typing import Any
 
-_lock = threading.Lock()
-_sessions: dict[int, tuple[asyncio.AbstractEventLoop, Callable[[str, dict[str, Any]], None]]] = {}
+from voice import call_events
 
 
-def register(call_id: int, handler: Callable[[str, dict[str, Any]], None]) -> None:
-    with _lock:
-        _sessions[call_id] = (asyncio.get_running_loop(), handler)
+def register(call_id: int, handler: Callable[[str, dict[str, Any]], None]) -> asyncio.Future[None]:
+    """Deliver `call_id`'s events to `handler(event, data)` on the running loop.
+
+    Returns a future resolved once the subscription is in place; await it, then re-read the call row, so that an
+    event sent before the subscription is not lost. Events: "amd" {answered_by}, "hangup" {}, "resync" {} (the
+    bus may have missed events: re-read the row).
+    """
+    return call_events.subscribe(call_id, handler)
 
 
 def unregister(call_id: int) -> None:
-    with _lock:
-        _sessions.pop(call_id, None)
+    """Stop delivering `call_id`'s events; idempotent."""
+    call_events.unsubscribe(call_id)
 
 
 def notify(call_id: int, event: str, **data: Any) -> bool:
-    """Deliver `event` to the session hosting `call_id` in this process; False when there is none."""
-    with _lock:
-        entry = _sessions.get(call_id)
-    if entry is None:
-        return False
-    loop, handler = entry
-    loop.call_soon_threadsafe(handler, event, data)
-    return True
+    """Deliver `event` to the session hosting `call_id`, in whichever process; False when no process hosts it.
+
+    Thread-safe and synchronous (webhook views call it from `transaction.on_commit`); `data` must be JSON-able.
+    """
+    return call_events.publish(call_id, event, **data)

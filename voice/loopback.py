@@ -47,3 +47,6 @@ class LoopbackServer:
         settings.PUBLIC_BASE_URL = self._previous_base
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        from voice import db
+
+        db.shutdown()  # as the voice process does at exit: the DB pool's threads close their connections

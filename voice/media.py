@@ -1,7 +1,10 @@
 """The media WebSocket: Twilio Media Streams for one call, as a plain ASGI handler (no Channels: per-frame CPU).
 
 A connection must carry a valid, unexpired media token (`voice.tokens`) for a call that is still live, or it is
-refused before the handshake completes: no audio ever flows. A malformed frame is counted, logged (the first
+refused before the handshake completes: no audio ever flows. The token is used once and bound to its call: the
+`start` message's accountSid must be ours and its callSid the call's provider sid, and the stream claims the call
+atomically (`records.claim_media`), so a replayed URL or a foreign start is closed with 1008 before the agent
+speaks. Tokens never appear in the logs (`voice.redact`). A malformed frame is counted, logged (the first
 few per call) and skipped. Everything about the conversation lives in `voice.session.CallSession`.
 """
 from __future__ import annotations
@@ -9,10 +12,10 @@ from __future__ import annotations
 import gc
 import logging
 
-from asgiref.sync import sync_to_async
+from django.conf import settings
 
+from voice import db, drain, records
 from voice import media_streams as ms
-from voice import records
 from voice.session import CallSession
 from voice.tokens import InvalidMediaToken, read_media_token
 
@@ -49,9 +52,30 @@ class AsgiTransport:
             await self._send({"type": "websocket.close", "code": 1000})
 
 
-async def _refuse(send, why: str, path: str) -> None:
-    log.warning("Refused media connection %s: %s", path[:24] + "…", why)
+async def _refuse(send, why: str) -> None:
+    log.warning("Refused media connection: %s", why)  # never the path: it carries the token
     await send({"type": "websocket.close", "code": POLICY_VIOLATION})
+
+
+def expected_account_sid() -> str:
+    """The account whose streams we take: TWILIO_ACCOUNT_SID, or the simulator's account under TELEPHONY=sim.
+
+    Twilio names the account in every Media Streams `start` message (accountSid; Twilio docs, "Media Streams -
+    WebSocket Messages", Start message)."""
+    if settings.TWILIO_ACCOUNT_SID:
+        return settings.TWILIO_ACCOUNT_SID
+    from voice.telephony.sim import SIM_ACCOUNT_SID
+
+    return SIM_ACCOUNT_SID
+
+
+async def _claim(call_id: int, start: ms.Start) -> str:
+    """Why this `start` may not open the call's stream, or "" when the stream now owns the call."""
+    if start.account_sid != expected_account_sid():
+        return f"call {call_id}: start names another account"
+    if not await db.run(records.claim_media, call_id, start.call_sid):
+        return f"call {call_id}: stream already claimed, call not live, or callSid not the call's"
+    return ""
 
 
 _frozen = False
@@ -74,16 +98,18 @@ async def media_app(scope, receive, send) -> None:
     message = await receive()
     if message["type"] != "websocket.connect":
         return
+    if not drain.accepting():
+        await _refuse(send, "this process is draining (SIGTERM)")
+        return
     token = scope["path"][len("/media/") :].strip("/")
     try:
         call_id = read_media_token(token)
-    except InvalidMediaToken as exc:
-        await _refuse(send, f"bad token ({exc})", scope["path"])
+    except InvalidMediaToken:
+        await _refuse(send, "bad or expired token")  # not the exception's text: it quotes the signature
         return
-    info = await sync_to_async(records.load_live_call)(call_id)
+    info = await db.run(records.load_live_call, call_id)
     if info is None:
-        await sync_to_async(records.release_connection)()
-        await _refuse(send, f"call {call_id} is not live", scope["path"])
+        await _refuse(send, f"call {call_id} is not live")
         return
     await send({"type": "websocket.accept"})
     transport = AsgiTransport(send)
@@ -113,8 +139,14 @@ async def media_app(scope, receive, send) -> None:
                     session.on_mark(event.name)
             elif type(event) is ms.Start:
                 if session is None:
+                    refusal = await _claim(call_id, event)
+                    if refusal:
+                        transport.closed = True
+                        await _refuse(send, refusal)
+                        return
                     transport.stream_sid = event.stream_sid
                     session = CallSession(info, transport)
+                    drain.track(session)
                     await session.start(event.call_sid, event.stream_sid, event.custom_parameters)
             elif type(event) is ms.Dtmf:
                 if session is not None:
@@ -126,7 +158,10 @@ async def media_app(scope, receive, send) -> None:
     finally:
         if session is not None:
             session.metrics.malformed_frames = malformed
-            await session.close(caller_hung_up=caller_hung_up)
+            try:
+                await session.close(caller_hung_up=caller_hung_up)
+            finally:
+                drain.untrack(session)
         if malformed > LOGGED_MALFORMED:
             log.warning("call %s: %d malformed frames in all", call_id, malformed)
         if not transport.closed:

@@ -54,6 +54,10 @@ class CallMetrics:
     false_interruptions: int = 0
     speculations: int = 0
     speculation_hits: int = 0
+    finalizes: int = 0  # STT Finalize sent: VAD heard the caller stop with words pending
+    echo_frames: int = 0  # voiced caller frames explained by the agent's own audio coming back
+    echo_transcripts: int = 0  # transcripts that only repeated the words the agent was speaking
+    forced_turn_ends: int = 0  # turns ended by the local deadline, without the STT's end of speech
     late_audio_dropped: int = 0
     late_tokens_dropped: int = 0
     frames_in: int = 0

@@ -1,4 +1,4 @@
-"""The voice loop's reads and writes of the system of record: synchronous, called through `sync_to_async`
+"""The voice loop's reads and writes of the system of record: synchronous, called through `voice.db.run`
 only when a call starts, a turn ends and the call ends (never per frame)."""
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -81,6 +82,24 @@ def save_turn(call_id: int, **fields: Any) -> None:
     Turn.objects.create(call_id=call_id, **fields)
 
 
+def save_turns(call_id: int, turns: list[dict[str, Any]]) -> None:
+    """Write turns of a call (each a dict of Turn fields with its `index`) in one transaction; a turn whose index
+    is already saved (a retried write that had committed) is left as it is, so retrying is safe."""
+    with transaction.atomic():
+        Turn.objects.bulk_create([Turn(call_id=call_id, **fields) for fields in turns], ignore_conflicts=True)
+
+
+def live_state(call_id: int) -> dict[str, Any]:
+    """What a session re-reads once it is subscribed to its call's events (an event sent before that is not
+    lost): {"answered_by": str, "ended": bool} — ended when the provider reported the call over (a terminal
+    status or its end time). A call that does not exist reads as ended."""
+    row = Call.objects.filter(pk=call_id).values("answered_by", "status", "ended_at").first()
+    if row is None:
+        return {"answered_by": "", "ended": True}
+    ended = row["status"] not in Call.ACTIVE_STATUSES or row["ended_at"] is not None
+    return {"answered_by": row["answered_by"] or "", "ended": ended}
+
+
 def save_call_end(call_id: int, outcome: str, error: str, recording: bytes | None) -> None:
     call = Call.objects.get(pk=call_id)
     if recording:
@@ -104,3 +123,45 @@ def finalize(call_id: int) -> None:
         log.warning("dialer.tasks.finalize_call is not available; call %s is left for the sweeper", call_id)
         return
     finalize_call.delay(call_id)
+
+
+def claim_media(call_id: int, call_sid: str) -> bool:
+    """Bind the call's one media stream: True for the first stream of a live call whose provider sid is
+    `call_sid` (or not saved yet, which it then becomes); False for a replayed token, another call's sid, or a
+    call that is no longer live. One conditional UPDATE, so two racing streams cannot both win.
+
+    Sets media_started_at (and answered_at when unset) and moves an active status to in-progress.
+    """
+    if not call_sid:
+        return False
+    now = timezone.now()
+    live = Call.objects.filter(
+        pk=call_id,
+        status__in=Call.ACTIVE_STATUSES,
+        media_started_at__isnull=True,
+        media_ended_at__isnull=True,
+        finalized_at__isnull=True,
+    )
+    claimed = live.filter(provider_sid=call_sid).update(media_started_at=now, answered_at=Coalesce("answered_at", now))
+    if not claimed:
+        unsaved = live.filter(Q(provider_sid__isnull=True) | Q(provider_sid=""))
+        if Call.objects.filter(provider_sid=call_sid).exclude(pk=call_id).exists():
+            return False  # that sid belongs to another call
+        claimed = unsaved.update(provider_sid=call_sid, media_started_at=now, answered_at=Coalesce("answered_at", now))
+    if claimed:
+        Call.objects.filter(pk=call_id, status__in=Call.ACTIVE_STATUSES).update(status=Call.Status.IN_PROGRESS)
+    return bool(claimed)
+
+
+def record_spoken_opt_out(call_id: int, phrase: str) -> None:
+    """The caller said `phrase` (matched by `crm.optouts.detect`) on call `call_id`: the number goes on the
+    do-not-call list at once, and no further attempt is made in any campaign (`crm.optouts.record_opt_out`)."""
+    from crm.optouts import record_opt_out
+
+    call = Call.objects.select_related("lead").get(pk=call_id)
+    record_opt_out(call.lead, reason=f'Said "{phrase}" on call {call_id}', call=call)
+
+
+def save_disclosure_heard(call_id: int, heard: bool | None) -> None:
+    """Whether the opening's AI disclosure was heard to its end (None: no opening was played)."""
+    Call.objects.filter(pk=call_id).update(disclosure_heard=heard)

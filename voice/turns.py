@@ -29,6 +29,9 @@ class TurnSettings:
     greeting_wait_ms: int = 1500  # how long to wait for the callee's "hello" before the opening line
     reprompt_s: float = 7.0  # caller silent this long after the agent finished: ask if they are there
     silence_hangup_s: float = 16.0  # ... this long: say goodbye and hang up
+    finalize_after_ms: int = 300  # VAD silence with words pending and no end of speech: send the STT Finalize
+    end_of_turn_fallback_ms: int = 700  # ... finals pending this long: the turn ends without the STT's end of speech
+    interim_fallback_ms: int = 1000  # ... only an interim this long: it is taken as the turn
     mark_timeout_s: float = 1.5  # marks not back this long after the last frame: stop waiting for them
     vad_mode: int = 2
     voice_floor: int = 400  # |sample| counted as loud; with VAD, ends speech without webrtcvad's hangover

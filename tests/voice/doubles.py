@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
-from voice.providers.base import AudioChunk, CallContext, ProviderError
+from voice.providers.base import AudioChunk, CallContext, ProviderError, Transcript, UtteranceEnd
 from voice.sim import speech
 from voice.sim.agent import ScriptedAgent
+from voice.sim.stt import RehearsalSTT, RehearsalSTTStream
 from voice.sim.tts import LocalTTS
 
 
@@ -55,3 +57,76 @@ class BrokenTTS(LocalTTS):
 
     async def open(self, voice: str):
         raise ProviderError("TTS socket refused")
+
+
+class _NoEndOfSpeechStream(RehearsalSTTStream):
+    """Sends finals but never `speech_final` nor `UtteranceEnd` (seen from real Deepgram users)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.finalize_calls = 0
+
+    async def finalize(self) -> None:
+        self.finalize_calls += 1
+        FINALIZE_CALLS.append(self.call_sid)
+
+    async def events(self):
+        async for event in super().events():
+            if isinstance(event, UtteranceEnd):
+                continue
+            if isinstance(event, Transcript) and event.speech_final:
+                event = dataclasses.replace(event, speech_final=False)
+            yield event
+
+
+class NoEndOfSpeechSTT(RehearsalSTT):
+    async def open(self) -> _NoEndOfSpeechStream:
+        return _NoEndOfSpeechStream(self.call_sid, self.latency)
+
+
+class _FinalOnFinalizeStream(_NoEndOfSpeechStream):
+    """Interim transcripts only; the final comes when the session sends Finalize (as Deepgram's `from_finalize`)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._finalized = asyncio.Event()
+
+    async def finalize(self) -> None:
+        await super().finalize()
+        self._finalized.set()
+
+    async def events(self):
+        async for event in super().events():
+            if isinstance(event, Transcript) and event.is_final:
+                self._finalized.clear()
+                await self._finalized.wait()
+            yield event
+
+
+class FinalOnFinalizeSTT(RehearsalSTT):
+    async def open(self) -> _FinalOnFinalizeStream:
+        return _FinalOnFinalizeStream(self.call_sid, self.latency)
+
+
+FINALIZE_CALLS: list[str] = []
+
+
+TTS_OPENS: list[str] = []
+
+
+class CountingTTS(LocalTTS):
+    """The rehearsal voice, counting every stream it opens (by call sid): nothing may open after a call closed."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.call_sid = ""
+
+    @classmethod
+    def for_call(cls, context: CallContext) -> CountingTTS:
+        tts = super().for_call(context)
+        tts.call_sid = context.call_sid
+        return tts
+
+    async def open(self, voice: str):
+        TTS_OPENS.append(self.call_sid)
+        return await super().open(voice)

@@ -45,7 +45,7 @@ def test_clear_goes_out_within_one_frame_of_the_decision_and_nothing_of_that_rep
     name = persona(
         "interrupts_once",
         Line("Hello?", "at_start"),
-        Line("Hold on, I have a question.", "over_agent", after_ms=2000),
+        Line("Hold on, I have a question.", "over_agent", after_ms=3000),  # after the AI disclosure
         Line("Bye now."),
     )
     call = live_call(long_opening_campaign())
@@ -96,7 +96,7 @@ def test_late_audio_of_a_cancelled_reply_is_dropped(voice_server, persona, monke
     name = persona(
         "interrupts_stubborn",
         Line("Hello?", "at_start"),
-        Line("Wait, stop, who is calling?", "over_agent", after_ms=1500),
+        Line("Wait, stop, who is calling?", "over_agent", after_ms=3000),
         Line("Bye."),
     )
     call = live_call(long_opening_campaign())
@@ -113,7 +113,7 @@ def test_a_cough_without_words_resumes_the_unheard_rest(voice_server, persona):
     name = persona(
         "coughs",
         Line("Hello?", "at_start"),
-        Line("", "over_agent", after_ms=1500, noise_ms=700),
+        Line("", "over_agent", after_ms=3200, noise_ms=700),
         Line("Okay, bye."),
     )
     call = live_call(long_opening_campaign())

@@ -39,3 +39,25 @@ def test_with_the_hang_up_policy_nothing_is_said_to_a_machine(voice_server):
     call.refresh_from_db()
     assert agent_turns(call) == [] and log.agent_frames == 0
     assert call.outcome == Call.Outcome.VOICEMAIL
+
+
+def test_a_fax_is_hung_up_on_at_once_with_no_voicemail_message(voice_server):
+    call = live_call(answered_by="fax")
+    log, m = converse(call, "voicemail")
+
+    call.refresh_from_db()
+    assert agent_turns(call) == [] and log.agent_frames == 0
+    assert call.outcome == Call.Outcome.FAX
+    assert log.hung_up_by == "agent"
+
+
+def test_a_fax_verdict_during_the_greeting_stops_the_agent_and_hangs_up(voice_server):
+    call = live_call(answered_by="")
+    timer = threading.Timer(1.0, live.notify, args=(call.pk, "amd"), kwargs={"answered_by": "fax"})
+    timer.start()
+    log, m = converse(call, "voicemail")
+    timer.join()
+
+    call.refresh_from_db()
+    assert call.script_version.voicemail_message not in [t.text for t in agent_turns(call)]
+    assert call.outcome == Call.Outcome.FAX

@@ -18,7 +18,7 @@ import websockets
 from websockets.asyncio.client import connect
 
 from voice import media_streams as ms
-from voice.audio import SILENCE_FRAME, frames
+from voice.audio import SILENCE_FRAME, frames, mix
 from voice.sim import captions, speech
 from voice.sim.personas import Line
 from voice.sim.personas import persona as get_persona
@@ -67,6 +67,9 @@ class _Callee:
         self.awaiting_reply_since: float | None = None
         self.current_line: Line | None = None
         self.custom: dict[str, str] = {}
+        self.echo: deque[bytes] | None = None  # agent frames played, returned `echo_delay_ms` later (a speakerphone)
+        self.echo_db = 0.0
+        self.played: bytes = SILENCE_FRAME
 
     def _next_seq(self) -> int:
         self.seq += 1
@@ -109,6 +112,7 @@ class _Callee:
 
     async def _play_one_frame(self) -> None:
         played = False
+        self.played = SILENCE_FRAME
         while self.playback:
             head = self.playback[0]
             if isinstance(head, str):
@@ -117,7 +121,7 @@ class _Callee:
             elif played:
                 break
             else:
-                self.playback.popleft()
+                self.played = self.playback.popleft()
                 played = True
                 if self.tick - self.last_agent_tick > BURST_GAP_TICKS:
                     self.burst_start_tick = self.tick
@@ -171,6 +175,9 @@ class _Callee:
                         self.current_line = None
                 else:
                     frame = SILENCE_FRAME
+                if self.echo is not None:
+                    self.echo.append(self.played)
+                    frame = mix(frame, self.echo.popleft(), self.echo_db)
                 self.chunk += 1
                 await self.ws.send(
                     ms.inbound_media_message(self.stream_sid, self._next_seq(), self.chunk, self.chunk * 20, frame)
@@ -224,6 +231,8 @@ async def run_callee(
         async with connect(stream_url, compression=None, open_timeout=10, max_size=2**20) as ws:
             callee = _Callee(ws, "MZ" + uuid.uuid4().hex, call_sid, account_sid, spec.lines, log_)
             callee.custom = dict(custom_parameters or {})
+            if spec.echo_db is not None:
+                callee.echo_db, callee.echo = spec.echo_db, deque([SILENCE_FRAME] * (spec.echo_delay_ms // 20))
             await callee.run(spec.linger_s, max_seconds)
     except websockets.InvalidStatus as exc:
         log_.refused = True

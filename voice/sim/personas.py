@@ -29,6 +29,8 @@ class Persona:
     name: str
     lines: tuple[Line, ...]
     linger_s: float = 12.0  # after its last line: wait this long for the agent to hang up, then hang up
+    echo_db: float | None = None  # a speakerphone: the agent's audio comes back at this level (e.g. -10.0) ...
+    echo_delay_ms: int = 100  # ... this much later, mixed into what the callee sends
 
 
 PERSONAS: dict[str, Persona] = {
@@ -104,6 +106,18 @@ PERSONAS: dict[str, Persona] = {
             ),
         ),
         Persona("silent", (), linger_s=60.0),
+        Persona(  # on a speakerphone: the agent hears itself at -10 dB 100 ms later, and must not stop for it
+            "speakerphone",
+            (
+                Line("Hello?", "at_start"),
+                Line("Sure, go ahead."),
+                Line("About twelve people."),
+                Line("Mostly spreadsheets and cold email."),
+                Line("The first one works for me."),
+                Line("Great, thank you. Bye."),
+            ),
+            echo_db=-10.0,
+        ),
         # Personas for tests and the benchmark.
         Persona(
             "bench",

@@ -96,7 +96,25 @@ class RehearsalSTTStream:
         return None
 
     async def finalize(self) -> None:
-        return None
+        """As Deepgram's Finalize: the words of the current utterance whose audio has arrived come out as a final
+        at once (then an end of utterance), without waiting for the emulated final latency."""
+        c = self._current
+        if c is None or not self._started:
+            return
+        words = c["words"]
+        heard_ms = (self.frames - c["start_chunk"] + 1) * FRAME_MS
+        n = sum(1 for w in words if w[2] <= heard_ms)
+        if n == 0:
+            return
+        base_s = (c["start_chunk"] - 1) * FRAME_MS / 1000
+        self._events.put_nowait(self._transcript(c, n, final=True))
+        self._events.put_nowait(UtteranceEnd(base_s + words[n - 1][2] / 1000))
+        if n < len(words):  # the rest of the utterance is still to come, as its own words
+            self._current = {**c, "words": words[n:]}
+            self._emitted = 0
+        else:
+            self._current = None
+        self._schedule()
 
     async def close(self) -> None:
         if self._listener is not None:
