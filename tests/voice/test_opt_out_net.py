@@ -13,7 +13,7 @@ from .calls import agent_turns, caller_turns, converse, live_call
 @pytest.fixture
 def model_ignores_opt_outs(monkeypatch):
     """The scripted model no longer recognises opt-outs (no record_opt_out tool call): only the net can act."""
-    monkeypatch.setattr(scripted_agent, "OPT_OUT", ())
+    monkeypatch.setattr(scripted_agent, "detect", lambda text: None)
 
 
 def test_an_opt_out_the_model_ignores_still_lands_on_do_not_call_and_ends_the_call(
