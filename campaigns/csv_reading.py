@@ -4,6 +4,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -21,6 +23,9 @@ SNIFF_LINES = 50
 _CONTROL = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
 
 csv.field_size_limit(10 * 1024 * 1024)
+# Excel writes `sep=;` as the first line of a CSV it saved with a separator other than the locale's; Excel and
+# LibreOffice obey it and do not show it (https://superuser.com/q/773644 — an Excel convention, not RFC 4180).
+_SEP_HINT = re.compile(r'^"?sep=(.)"?[,;\t|]*\s*$', re.IGNORECASE)
 
 
 class UnreadableFile(ValueError):
@@ -105,35 +110,63 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+def separator_hint(text: str) -> str | None:
+    """The delimiter Excel's `sep=X` first line names, or None when the file has no such line."""
+    first = text[:64].split("\n", 1)[0].rstrip("\r")
+    match = _SEP_HINT.match(first)
+    return match.group(1) if match else None
+
+
 def read_table(data: bytes, sample_rows: int = 5) -> Table:
-    """Decode, sniff and find the header; refuses (UnreadableFile) anything that is not a table."""
+    """Decode, sniff and find the header; refuses (UnreadableFile) anything that is not a table.
+
+    A `sep=` first line sets the delimiter; title and blank rows above the header are skipped: the header is the
+    first of the first SNIFF_LINES rows that fills at least half (and at least two) of the widest row's cells."""
     text, encoding = decode(data)
     if text.startswith("\ufeff"):
         text = text[1:]
-    delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    headers: list[str] | None = None
-    header_cells: list[str] = []
-    header_line = 0
-    sample: list[list[str]] = []
-    consumed = 0
+    hint = separator_hint(text)
     try:
+        delimiter = hint or sniff_delimiter(text)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        head: list[tuple[int, list[str]]] = []  # (start line, cells) of the first non-blank rows
+        sample: list[list[str]] = []
+        consumed = 0
+        header_at: int | None = None
         for cells in reader:
             start = consumed + 1
             consumed = reader.line_num
-            if _is_blank(cells):
+            if (hint and start == 1) or _is_blank(cells):
                 continue
-            if headers is None:
-                headers, header_cells, header_line = unique_headers(cells), cells, start
-                continue
-            sample.append(cells)
+            if header_at is None:
+                head.append((start, cells))
+                if len(head) < SNIFF_LINES:
+                    continue
+                header_at = _header_index(head)
+                sample.extend(c for _, c in head[header_at + 1:])
+            else:
+                sample.append(cells)
             if len(sample) >= sample_rows:
                 break
     except csv.Error as exc:
         raise UnreadableFile(f"The file is not a readable table near line {consumed + 1} ({exc}).") from None
-    if headers is None:
+    if not head:
         raise UnreadableFile("The file is empty.")
-    return Table(text, encoding, delimiter, headers, header_line, sample, header_cells)
+    if header_at is None:
+        header_at = _header_index(head)
+        sample.extend(c for _, c in head[header_at + 1:])
+    header_line, header_cells = head[header_at]
+    return Table(text, encoding, delimiter, unique_headers(header_cells), header_line, sample[:sample_rows],
+                 header_cells)
+
+
+def _header_index(rows: list[tuple[int, list[str]]]) -> int:
+    def filled(cells: list[str]) -> int:
+        return sum(1 for c in cells if c.strip())
+
+    widest = max(filled(cells) for _, cells in rows)
+    needed = max(2, math.ceil(widest / 2)) if widest >= 2 else 1
+    return next(i for i, (_, cells) in enumerate(rows) if filled(cells) >= needed)
 
 
 def unique_headers(cells: list[str]) -> list[str]:
