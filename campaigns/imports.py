@@ -28,6 +28,7 @@ from .phones import TIMEZONE_MAX, BadPhone, PhoneBook
 
 CHUNK_ROWS = 10000
 PHONE, FULL_NAME, ATTRIBUTE, IGNORE = "phone", "full_name", "attribute", "ignore"
+DO_NOT_CALL = "do_not_call"
 TARGETS = {
     PHONE: "Phone",
     "first_name": "First name",
@@ -37,6 +38,7 @@ TARGETS = {
     "email": "Email",
     "timezone": "Timezone (IANA name)",
     "consent_source": "Consent",
+    DO_NOT_CALL: "Do-not-call flag (marked rows are never dialled)",
     ATTRIBUTE: "Keep as a lead attribute",
     IGNORE: "Ignore",
 }
@@ -56,6 +58,10 @@ SYNONYMS = {
     "email": ("email", "e mail", "email address", "e mail address", "work email"),
     "timezone": ("timezone", "time zone", "tz", "iana timezone", "time zone name"),
     "consent_source": ("consent", "consent source", "opt in", "opt in source", "optin", "permission"),
+    DO_NOT_CALL: (
+        "do not call", "donotcall", "dnc", "do not contact", "do not phone", "opt out", "opted out", "optout",
+        "unsubscribed", "unsubscribe", "call opt out", "phone opt out", "dnc flag", "on dnc list",
+    ),
 }
 _SYNONYM_INDEX = {s: target for target, names in SYNONYMS.items() for s in names}
 # Words that make a header a candidate when no header is an exact synonym ("Primary Phone", "Work E-mail");
@@ -67,7 +73,13 @@ _HEADER_WORDS = {
     "company": ("company", "organization", "organisation"),
     "email": ("email", "e mail"),
     "timezone": ("timezone", "time zone"),
+    DO_NOT_CALL: ("do not call", "dnc", "do not contact", "opt out", "opted out", "unsubscribed"),
 }
+# A compliance cell that is empty or one of these leaves the row dialable; anything else ("TRUE", "yes", "1", "x",
+# a date of opting out) parks it: when in doubt, do not call (TCPA, 47 CFR 64.1200(d): honour do-not-call requests).
+_NOT_MARKED = frozenset({"", "false", "no", "n", "0", "-", "none", "null", "f"})
+# A consent column saying one of these means there is no consent to call.
+_NO_CONSENT = frozenset({"false", "no", "n", "0", "f", "none", "revoked", "withdrawn", "opted out", "opt out"})
 _NON_ALNUM = re.compile(r"[\W_]+")
 _MAX_LENGTH = {
     name: Lead._meta.get_field(name).max_length
@@ -101,6 +113,8 @@ def detect_mapping(headers: list[str], sample: list[list[str]], region: str = "U
             if target in taken or mapping[header] != ATTRIBUTE:
                 continue
             key = f" {header_key(header)} "
+            if target == DO_NOT_CALL and " mail " in key.replace(" e mail ", " mail ").replace(" email ", " mail "):
+                continue  # "Email Opt Out" is about email, not calls
             if any(f" {word} " in key for word in words) and (
                 target != PHONE or _mostly_phones(book, sample, i, when_empty=True)
             ):
@@ -139,7 +153,7 @@ def mapping_problems(mapping: dict[str, str], headers: list[str]) -> list[str]:
     if counts.get(PHONE, 0) != 1:
         problems.append("Choose exactly one phone column.")
     for target, n in counts.items():
-        if n > 1 and target not in (PHONE, ATTRIBUTE, IGNORE) and target in TARGETS:
+        if n > 1 and target not in (PHONE, ATTRIBUTE, IGNORE, DO_NOT_CALL) and target in TARGETS:
             problems.append(f"Only one column can be {TARGETS[target]}.")
     return problems
 
@@ -168,10 +182,13 @@ class RowReader:
         self.book = PhoneBook(region)
         self.fields: dict[str, int] = {}
         self.attributes: list[tuple[int, str]] = []
+        self.do_not_call: list[int] = []
         for i, header in enumerate(headers):
             target = mapping.get(header, ATTRIBUTE)
             if target == ATTRIBUTE:
                 self.attributes.append((i, header))
+            elif target == DO_NOT_CALL:
+                self.do_not_call.append(i)
             elif target != IGNORE:
                 self.fields[target] = i
         self.headers = headers
@@ -242,7 +259,14 @@ class RowReader:
             zone,
             values.get("consent_source", ""),
             json.dumps(attributes, ensure_ascii=False),
+            self.marked_do_not_call(cells, values.get("consent_source", "")),
         )
+
+    def marked_do_not_call(self, cells: list[str], consent: str) -> bool:
+        """True when a compliance column marks the row, or its consent column says there is no consent."""
+        if consent.strip().lower() in _NO_CONSENT:
+            return True
+        return any(i < len(cells) and cells[i].strip().lower() not in _NOT_MARKED for i in self.do_not_call)
 
 
 def read_lead_table(data: bytes, region: str) -> Table:
