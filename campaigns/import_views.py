@@ -102,6 +102,7 @@ def import_mapping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "lead_import": lead_import,
         "form": form,
         "columns": columns,
+        "phone_order": imports.phone_order(lead_import.mapping),
         "dnc_columns": [h for h in table.headers if lead_import.mapping.get(h) == imports.DO_NOT_CALL],
         "delimiter": DELIMITER_NAMES.get(lead_import.delimiter, lead_import.delimiter),
         "encoding": ENCODING_NAMES.get(lead_import.encoding, lead_import.encoding),

@@ -24,13 +24,20 @@ from crm.models import Lead
 from .bulk_hopper import add_to_hopper
 from .csv_reading import Table, UnreadableFile, read_table
 from .models import Campaign, LeadImport
-from .phones import TIMEZONE_MAX, BadPhone, PhoneBook
+from .phones import TIMEZONE_MAX, BadPhone, Phone, PhoneBook
 
 CHUNK_ROWS = 10000
+MAPPING_SAMPLE_ROWS = 200  # rows read to rank phone columns and show first values
 PHONE, FULL_NAME, ATTRIBUTE, IGNORE = "phone", "full_name", "attribute", "ignore"
 DO_NOT_CALL = "do_not_call"
+# Phone columns in the order a row's numbers are tried: PHONE first, then "phone_2" …
+PHONE_RANKS = (PHONE, "phone_2", "phone_3", "phone_4", "phone_5")
 TARGETS = {
     PHONE: "Phone",
+    "phone_2": "Phone, 2nd choice",
+    "phone_3": "Phone, 3rd choice",
+    "phone_4": "Phone, 4th choice",
+    "phone_5": "Phone, 5th choice",
     "first_name": "First name",
     "last_name": "Last name",
     FULL_NAME: "Full name (split into first and last)",
@@ -98,38 +105,63 @@ def header_key(header: str) -> str:
 
 def detect_mapping(headers: list[str], sample: list[list[str]], region: str = "US") -> dict[str, str]:
     """Map each column to a lead field by its header; the rest become attributes. First an exact synonym
-    ("Mobile"), then a header containing the field's word ("Primary Phone", "Work E-mail"), and for the phone,
-    last, a column whose sample values are mostly valid numbers. The first column that qualifies wins."""
+    ("Mobile"), then a header containing the field's word ("Primary Phone", "Work E-mail"); the first column
+    that qualifies wins. Every phone-named column that holds numbers is a phone column (a "Fax" never is); when
+    none is named, a column whose sample values are mostly valid numbers. Phone columns are ranked PHONE,
+    "phone_2", … by how many sample rows they fill with a valid number (ties: exact name, then column order)."""
     mapping = {header: ATTRIBUTE for header in headers}
     taken: set[str] = set()
-    for header in headers:
+    book = PhoneBook(region)
+    phones: list[int] = []  # candidate phone columns, exact names first
+    for i, header in enumerate(headers):
         target = _SYNONYM_INDEX.get(header_key(header))
-        if target is not None and target not in taken:
+        if target == PHONE:
+            phones.append(i)
+            mapping[header] = PHONE
+        elif target is not None and target not in taken:
             mapping[header] = target
             taken.add(target)
-    book = PhoneBook(region)
     for target, words in _HEADER_WORDS.items():
         for i, header in enumerate(headers):
-            if target in taken or mapping[header] != ATTRIBUTE:
+            if (target in taken and target != PHONE) or mapping[header] != ATTRIBUTE:
                 continue
             key = f" {header_key(header)} "
+            if target == PHONE and " fax " in key:
+                continue
             if target == DO_NOT_CALL and " mail " in key.replace(" e mail ", " mail ").replace(" email ", " mail "):
                 continue  # "Email Opt Out" is about email, not calls
             if any(f" {word} " in key for word in words) and (
                 target != PHONE or _mostly_phones(book, sample, i, when_empty=True)
             ):
                 mapping[header] = target
-                taken.add(target)
-    if PHONE not in taken:
+                if target == PHONE:
+                    phones.append(i)
+                else:
+                    taken.add(target)
+    if not phones:
         for i, header in enumerate(headers):
             if mapping[header] == ATTRIBUTE and _mostly_phones(book, sample, i, when_empty=False):
-                mapping[header] = PHONE
+                phones.append(i)
                 break
         else:
             raise UnreadableFile(
                 "No column holds phone numbers: name the phone column Phone, Mobile, Tel or Cell and upload again."
             )
+    ranked = sorted(phones, key=lambda i: -_valid_count(book, sample, i))  # stable: ties keep name order
+    for i in phones:
+        mapping[headers[i]] = ATTRIBUTE
+    for rank, i in zip(PHONE_RANKS, ranked, strict=False):
+        mapping[headers[i]] = rank
     return mapping
+
+
+def phone_order(mapping: dict[str, str]) -> list[str]:
+    """The mapping's phone columns in the order a row's numbers are tried."""
+    return sorted((h for h, t in mapping.items() if t in PHONE_RANKS), key=lambda h: PHONE_RANKS.index(mapping[h]))
+
+
+def _valid_count(book: PhoneBook, sample: list[list[str]], index: int) -> int:
+    return sum(1 for row in sample if index < len(row) and row[index].strip() and _is_phone(book, row[index].strip()))
 
 
 def _mostly_phones(book: PhoneBook, sample: list[list[str]], index: int, when_empty: bool) -> bool:
@@ -189,24 +221,50 @@ class RowReader:
                 self.attributes.append((i, header))
             elif target == DO_NOT_CALL:
                 self.do_not_call.append(i)
+            elif target in PHONE_RANKS:
+                continue
             elif target != IGNORE:
                 self.fields[target] = i
         self.headers = headers
-        self.phone_index = self.fields[PHONE]
-        self.phone_column = headers[self.phone_index]
+        self.phones = [(headers.index(h), h) for h in phone_order(mapping)]
+        self.phone_column = self.phones[0][1]
 
-    def phone_of(self, cells: list[str]) -> str:
-        """The row's phone cell as written."""
-        return cells[self.phone_index].strip() if self.phone_index < len(cells) else ""
+    def phone_of(self, cells: list[str]) -> tuple[str, str]:
+        """(column, cell as written) of the number the row is called on: its first valid one, else its first
+        filled phone cell, else the first phone column and ""."""
+        first = None
+        for i, header in self.phones:
+            raw = cells[i].strip() if i < len(cells) else ""
+            if raw and _is_phone(self.book, raw):
+                return header, raw
+            if raw and first is None:
+                first = header, raw
+        return first or (self.phone_column, "")
+
+    def _choose(self, cells: list[str]) -> tuple[Phone, list[str]]:
+        """The row's first valid number and the other valid ones (E.164), or RowError for the first bad cell."""
+        chosen: Phone | None = None
+        others: list[str] = []
+        error: RowError | None = None
+        for i, header in self.phones:
+            raw = cells[i].strip() if i < len(cells) else ""
+            if not raw:
+                continue
+            try:
+                phone = self.book.normalise(raw)
+            except BadPhone as exc:
+                error = error or RowError(header, raw, phone_reason(raw, exc))
+                continue
+            if chosen is None:
+                chosen = phone
+            elif phone.e164 != chosen.e164 and phone.e164 not in others:
+                others.append(phone.e164)
+        if chosen is None:
+            raise error or RowError(self.phone_column, "", "missing phone number")
+        return chosen, others
 
     def read(self, line: int, cells: list[str]) -> tuple:
-        raw_phone = self.phone_of(cells)
-        if not raw_phone:
-            raise RowError(self.phone_column, "", "missing phone number")
-        try:
-            phone = self.book.normalise(raw_phone)
-        except BadPhone as exc:
-            raise RowError(self.phone_column, raw_phone, f"invalid phone number: {exc}") from None
+        phone, alternates = self._choose(cells)
 
         values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in self.fields.items()}
         first, last = values.get("first_name", ""), values.get("last_name", "")
@@ -248,6 +306,8 @@ class RowReader:
                 attributes[f"Column {i + 1}"] = cells[i].strip()
         if phone.extension:
             attributes["phone_extension"] = phone.extension
+        if alternates:
+            attributes["alternate_phones"] = ", ".join(alternates)
 
         return (
             line,
@@ -272,7 +332,7 @@ class RowReader:
 def read_lead_table(data: bytes, region: str) -> Table:
     """read_table, plus one judgement: a first row that names no lead field but holds a phone number is data,
     not a header (a list exported without headers), so it is imported rather than lost."""
-    table = read_table(data)
+    table = read_table(data, sample_rows=MAPPING_SAMPLE_ROWS)
     if not any(header_key(h) in _SYNONYM_INDEX for h in table.headers):
         book = PhoneBook(region)
         if any(_is_phone(book, cell.strip()) for cell in table.header_cells if cell.strip()):
@@ -378,9 +438,9 @@ def _import_chunk(
         first = seen.get(e164)
         if first is not None:
             duplicates += 1
+            column, raw = reader.phone_of(cells)
             errors.append(
-                {"line": line, "column": reader.phone_column, "value": reader.phone_of(cells),
-                 "reason": f"duplicate of line {first} in this file"}
+                {"line": line, "column": column, "value": raw, "reason": f"duplicate of line {first} in this file"}
             )
             continue
         seen[e164] = line
@@ -395,10 +455,8 @@ def _import_chunk(
             raise ImportTakenOver
         result = add_to_hopper(locked.campaign_id, locked.pk, rows, timezone.now())
         for line in result.duplicate_lines:
-            errors.append(
-                {"line": line, "column": reader.phone_column, "value": raw_phones[line],
-                 "reason": "already in this campaign"}
-            )
+            column, raw = raw_phones[line]
+            errors.append({"line": line, "column": column, "value": raw, "reason": "already in this campaign"})
         errors.sort(key=lambda e: e["line"])
         LeadImport.objects.filter(pk=locked.pk).update(
             processed_rows=position + len(chunk),
@@ -467,6 +525,11 @@ ERROR_COLUMNS = ("line", "column", "value", "reason")
 def error_rows(lead_import: LeadImport) -> Iterator[tuple]:
     for e in lead_import.errors:
         yield tuple(e[c] for c in ERROR_COLUMNS)
+
+
+def phone_reason(raw: str, exc: BadPhone) -> str:
+    """The reason a phone cell is rejected, as the error report shows it."""
+    return f"invalid phone number: {exc}"
 
 
 def _is_phone(book: PhoneBook, value: str) -> bool:
