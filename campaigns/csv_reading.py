@@ -22,7 +22,8 @@ SNIFF_LINES = 50
 # Characters no text table holds: NUL and the C0 controls other than tab, newline, carriage return and form feed.
 _CONTROL = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
 
-csv.field_size_limit(10 * 1024 * 1024)
+FIELD_LIMIT_MB = 10
+csv.field_size_limit(FIELD_LIMIT_MB * 1024 * 1024)
 # Excel writes `sep=;` as the first line of a CSV it saved with a separator other than the locale's; Excel and
 # LibreOffice obey it and do not show it (https://superuser.com/q/773644 — an Excel convention, not RFC 4180).
 _SEP_HINT = re.compile(r'^"?sep=(.)"?[,;\t|]*\s*$', re.IGNORECASE)
@@ -52,10 +53,17 @@ class Table:
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Yield (line where the row starts, cells) for every non-blank data row.
 
-        The line is the physical line in the file, so a row after a quoted newline reports the right line."""
+        The line is the physical line in the file, so a row after a quoted newline reports the right line.
+        The whole file is refused (UnreadableFile, naming the line) when a field is over FIELD_LIMIT_MB."""
         reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
         consumed = 0
-        for cells in reader:
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise UnreadableFile(describe_csv_error(exc, consumed + 1)) from None
             start = consumed + 1
             consumed = reader.line_num
             if start <= self.header_line or _is_blank(cells):
@@ -93,7 +101,10 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def sniff_delimiter(text: str) -> str:
     """The candidate that splits the first lines into the most columns, consistently from row to row."""
-    sample = "".join(io.StringIO(text, newline="").readlines(256 * 1024)[: SNIFF_LINES * 4])
+    head = text[: 256 * 1024]
+    if len(text) > len(head) and head.rfind("\n") > 0:
+        head = head[: head.rfind("\n") + 1]  # whole lines only; a huge line is left to the reader to report
+    sample = "".join(io.StringIO(head, newline="").readlines()[: SNIFF_LINES * 4])
     best, best_score = ",", (-1.0, 0)
     for delimiter in DELIMITERS:
         rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if not _is_blank(r)]
@@ -126,12 +137,12 @@ def read_table(data: bytes, sample_rows: int = 5) -> Table:
     if text.startswith("\ufeff"):
         text = text[1:]
     hint = separator_hint(text)
+    consumed = 0
     try:
         delimiter = hint or sniff_delimiter(text)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         head: list[tuple[int, list[str]]] = []  # (start line, cells) of the first non-blank rows
         sample: list[list[str]] = []
-        consumed = 0
         header_at: int | None = None
         for cells in reader:
             start = consumed + 1
@@ -149,7 +160,7 @@ def read_table(data: bytes, sample_rows: int = 5) -> Table:
             if len(sample) >= sample_rows:
                 break
     except csv.Error as exc:
-        raise UnreadableFile(f"The file is not a readable table near line {consumed + 1} ({exc}).") from None
+        raise UnreadableFile(describe_csv_error(exc, consumed + 1)) from None
     if not head:
         raise UnreadableFile("The file is empty.")
     if header_at is None:
@@ -167,6 +178,16 @@ def _header_index(rows: list[tuple[int, list[str]]]) -> int:
     widest = max(filled(cells) for _, cells in rows)
     needed = max(2, math.ceil(widest / 2)) if widest >= 2 else 1
     return next(i for i, (_, cells) in enumerate(rows) if filled(cells) >= needed)
+
+
+def describe_csv_error(exc: csv.Error, line: int) -> str:
+    """One sentence for a csv.Error raised while reading the row that starts at physical `line`."""
+    if "field larger than field limit" in str(exc):
+        return (
+            f"The file cannot be read: line {line} holds a field longer than {FIELD_LIMIT_MB} MB (often a quote "
+            "that is never closed); fix that line and upload again."
+        )
+    return f"The file is not a readable table near line {line} ({exc})."
 
 
 def unique_headers(cells: list[str]) -> list[str]:

@@ -4,8 +4,8 @@ Each chunk commits together with the import's checkpoint (processed_rows, counte
 re-run with the same id resumes exactly after the last committed chunk and never adds a row twice."""
 from __future__ import annotations
 
-import csv
 import json
+import logging
 import re
 import zoneinfo
 from collections.abc import Iterator
@@ -26,7 +26,14 @@ from .csv_reading import Table, UnreadableFile, read_table
 from .models import Campaign, LeadImport
 from .phones import TIMEZONE_MAX, BadPhone, Phone, PhoneBook
 
+log = logging.getLogger(__name__)
+
 CHUNK_ROWS = 10000
+MAX_CELL = 10000  # characters; a longer cell rejects its row (a stray quote swallowing the lines after it)
+MAX_CELLS = 1000  # cells in one row
+ERROR_VALUE_MAX = 200  # characters of a rejected value kept in the report
+# Asking the broker to take an import: a few quick tries, then the sweep (requeue_stalled_imports) takes over.
+QUEUE_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 MAPPING_SAMPLE_ROWS = 200  # rows read to rank phone columns and show first values
 PHONE, FULL_NAME, ATTRIBUTE, IGNORE = "phone", "full_name", "attribute", "ignore"
 DO_NOT_CALL = "do_not_call"
@@ -264,6 +271,12 @@ class RowReader:
         return chosen, others
 
     def read(self, line: int, cells: list[str]) -> tuple:
+        if len(cells) > MAX_CELLS:
+            raise RowError("", "", f"{len(cells)} cells in one row (at most {MAX_CELLS})")
+        if max(map(len, cells), default=0) > MAX_CELL:
+            i = next(i for i, cell in enumerate(cells) if len(cell) > MAX_CELL)
+            column = self.headers[i] if i < len(self.headers) else f"Column {i + 1}"
+            raise RowError(column, cells[i], f"longer than {MAX_CELL} characters")
         phone, alternates = self._choose(cells)
 
         values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in self.fields.items()}
@@ -368,13 +381,28 @@ def open_table(lead_import: LeadImport) -> Table:
 
 
 def queue(lead_import: LeadImport, mapping: dict[str, str]) -> None:
-    """Save the confirmed mapping and hand the import to a worker once this transaction commits."""
-    from .tasks import run_import as run_import_task
+    """Save the confirmed mapping and hand the import to a worker once this transaction commits.
 
+    A broker that stays down through QUEUE_RETRY leaves the import queued; requeue_stalled_imports sends it again."""
     lead_import.mapping = mapping
     lead_import.status = LeadImport.Status.QUEUED
-    lead_import.save(update_fields=["mapping", "status"])
-    transaction.on_commit(lambda: run_import_task.delay(lead_import.pk))
+    lead_import.queued_at = timezone.now()
+    lead_import.save(update_fields=["mapping", "status", "queued_at"])
+    transaction.on_commit(lambda: send(lead_import.pk))
+
+
+def send(import_id: int) -> bool:
+    """Ask the broker to run the import (bounded retry); False when it could not be reached."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from .tasks import run_import as run_import_task
+
+    try:
+        run_import_task.apply_async((import_id,), retry=True, retry_policy=QUEUE_RETRY)
+    except (BrokerError, OSError) as exc:
+        log.warning("import %s: broker unreachable (%s); the sweep will queue it again", import_id, exc)
+        return False
+    return True
 
 
 class ImportTakenOver(Exception):
@@ -395,8 +423,8 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
     if lead_import.status != LeadImport.Status.RUNNING:
         try:
             total = sum(1 for _ in table.rows())
-        except csv.Error as exc:
-            return _fail(lead_import, f"The file is not a readable table ({exc}).")
+        except UnreadableFile as exc:
+            return _fail(lead_import, str(exc))
         LeadImport.objects.filter(pk=import_id, processed_rows=0).update(
             status=LeadImport.Status.RUNNING, total_rows=total
         )
@@ -416,6 +444,8 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
             position = _import_chunk(lead_import, reader, chunk, seen, position)
     except ImportTakenOver:
         return LeadImport.objects.get(pk=import_id)
+    except UnreadableFile as exc:
+        return _fail(LeadImport.objects.get(pk=import_id), str(exc))
     LeadImport.objects.filter(pk=import_id, status=LeadImport.Status.RUNNING).update(
         status=LeadImport.Status.DONE, finished_at=timezone.now()
     )
@@ -432,7 +462,8 @@ def _import_chunk(
             row = reader.read(line, cells)
         except RowError as exc:
             invalid += 1
-            errors.append({"line": line, "column": exc.column, "value": exc.value, "reason": exc.reason})
+            value = exc.value if len(exc.value) <= ERROR_VALUE_MAX else exc.value[:ERROR_VALUE_MAX] + "…"
+            errors.append({"line": line, "column": exc.column, "value": value, "reason": exc.reason})
             continue
         e164 = row[1]
         first = seen.get(e164)

@@ -228,6 +228,7 @@ class LeadImport(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text='[{"line", "column", "value", "reason"}]')
     failure = models.TextField(blank=True, help_text="Why the file could not be read")
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
