@@ -6,8 +6,8 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -42,19 +42,33 @@ class Table:
     header_line: int
     sample: list[list[str]] = field(default_factory=list)
     header_cells: list[str] = field(default_factory=list)
+    # Rows of a non-text source (an .xlsx sheet): a fresh iterator of (row number, cells) per call.
+    source: Callable[[], Iterator[tuple[int, list[str]]]] | None = None
 
     def without_header(self) -> Table:
         """The same file read as having no header row: its first row is data, columns are "Column N"."""
         width = max([len(self.header_cells)] + [len(r) for r in self.sample])
         headers = [f"Column {i}" for i in range(1, width + 1)]
         sample = [self.header_cells, *self.sample[:-1]] if self.sample else [self.header_cells]
-        return Table(self.text, self.encoding, self.delimiter, headers, 0, sample, [])
+        return replace(self, headers=headers, header_line=self.header_line - 1, sample=sample, header_cells=[])
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Yield (line where the row starts, cells) for every non-blank data row.
 
-        The line is the physical line in the file, so a row after a quoted newline reports the right line.
-        The whole file is refused (UnreadableFile, naming the line) when a field is over FIELD_LIMIT_MB."""
+        The line is the physical line in the file (the row number in a sheet), so a row after a quoted newline
+        reports the right line. The whole file is refused (UnreadableFile, naming the line) when a field is over
+        FIELD_LIMIT_MB."""
+        for line, cells in self.all_rows():
+            if line > self.header_line:
+                yield line, cells
+
+    def all_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """Every non-blank row, the preamble and the header included."""
+        if self.source is not None:
+            for line, cells in self.source():
+                if not _is_blank(cells):
+                    yield line, cells
+            return
         reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
         consumed = 0
         while True:
@@ -66,17 +80,16 @@ class Table:
                 raise UnreadableFile(describe_csv_error(exc, consumed + 1)) from None
             start = consumed + 1
             consumed = reader.line_num
-            if start <= self.header_line or _is_blank(cells):
-                continue
-            yield start, cells
+            if not _is_blank(cells):
+                yield start, cells
 
 
 def decode(data: bytes) -> tuple[str, str]:
     """Return (text, encoding name): UTF-8 with or without BOM, UTF-16 with BOM, then Windows-1252, then Latin-1."""
     if not data.strip():
         raise UnreadableFile("The file is empty.")
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFile("This is an Excel workbook, not a CSV file: save it as CSV and upload that.")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFile("This is an old Excel .xls workbook: save it as .xlsx or CSV and upload that.")
     for bom, name in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             try:
@@ -128,47 +141,57 @@ def separator_hint(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def read_table(data: bytes, sample_rows: int = 5) -> Table:
+def read_table(data: bytes, sample_rows: int = 5, sheet: str = "") -> Table:
     """Decode, sniff and find the header; refuses (UnreadableFile) anything that is not a table.
 
-    A `sep=` first line sets the delimiter; title and blank rows above the header are skipped: the header is the
-    first of the first SNIFF_LINES rows that fills at least half (and at least two) of the widest row's cells."""
+    An .xlsx workbook is read from `sheet` (default: the first). A `sep=` first line sets the delimiter; title and
+    blank rows above the header are skipped: the header is the first of the first SNIFF_LINES rows that fills at
+    least half (and at least two) of the widest row's cells."""
+    from . import xlsx_reading
+
+    if xlsx_reading.is_workbook(data):
+        source = xlsx_reading.sheet_rows(data, sheet)
+        table = Table("", xlsx_reading.ENCODING, "", [], 0, source=source)
+        return _with_header(table, sample_rows)
     text, encoding = decode(data)
     if text.startswith("\ufeff"):
         text = text[1:]
     hint = separator_hint(text)
-    consumed = 0
     try:
         delimiter = hint or sniff_delimiter(text)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        head: list[tuple[int, list[str]]] = []  # (start line, cells) of the first non-blank rows
-        sample: list[list[str]] = []
-        header_at: int | None = None
-        for cells in reader:
-            start = consumed + 1
-            consumed = reader.line_num
-            if (hint and start == 1) or _is_blank(cells):
-                continue
-            if header_at is None:
-                head.append((start, cells))
-                if len(head) < SNIFF_LINES:
-                    continue
-                header_at = _header_index(head)
-                sample.extend(c for _, c in head[header_at + 1:])
-            else:
-                sample.append(cells)
-            if len(sample) >= sample_rows:
-                break
     except csv.Error as exc:
-        raise UnreadableFile(describe_csv_error(exc, consumed + 1)) from None
+        raise UnreadableFile(describe_csv_error(exc, 1)) from None
+    table = Table(text, encoding, delimiter, [], 1 if hint else 0)
+    return _with_header(table, sample_rows)
+
+
+def _with_header(table: Table, sample_rows: int) -> Table:
+    head: list[tuple[int, list[str]]] = []  # (start line, cells) of the first non-blank rows
+    sample: list[list[str]] = []
+    header_at: int | None = None
+    for line, cells in table.all_rows():
+        if line <= table.header_line:
+            continue  # the sep= hint
+        if header_at is None:
+            head.append((line, cells))
+            if len(head) < SNIFF_LINES:
+                continue
+            header_at = _header_index(head)
+            sample.extend(c for _, c in head[header_at + 1:])
+        else:
+            sample.append(cells)
+        if len(sample) >= sample_rows:
+            break
     if not head:
         raise UnreadableFile("The file is empty.")
     if header_at is None:
         header_at = _header_index(head)
         sample.extend(c for _, c in head[header_at + 1:])
     header_line, header_cells = head[header_at]
-    return Table(text, encoding, delimiter, unique_headers(header_cells), header_line, sample[:sample_rows],
-                 header_cells)
+    return replace(
+        table, headers=unique_headers(header_cells), header_line=header_line, sample=sample[:sample_rows],
+        header_cells=header_cells,
+    )
 
 
 def _header_index(rows: list[tuple[int, list[str]]]) -> int:

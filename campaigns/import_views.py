@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,9 +20,14 @@ from .upload_limits import UploadLimit, declared_too_large, max_upload_bytes, to
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="Comma, semicolon, tab or pipe separated; UTF-8 or Windows-1252.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,text/csv,text/plain"}),
+        label="CSV or Excel file",
+        help_text="CSV (comma, semicolon, tab or pipe separated; UTF-8 or Windows-1252) or an Excel .xlsx workbook.",
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,.txt,.tsv,.xlsx,text/csv,text/plain,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
     )
 
     def clean_file(self):
@@ -109,6 +115,13 @@ def import_mapping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     lead_import = _get(slug, pk)
     if lead_import.status != LeadImport.Status.UPLOADED:
         return redirect("lead_import_detail", slug=slug, pk=pk)
+    sheets = imports.sheet_names(lead_import)
+    if request.method == "POST" and "sheet" in request.POST:
+        try:
+            imports.pick_sheet(lead_import, request.POST["sheet"])
+        except UnreadableFile as exc:
+            messages.error(request, str(exc))
+        return redirect("lead_import_mapping", slug=slug, pk=pk)
     table = imports.open_table(lead_import)
     initial = {f"col_{i}": lead_import.mapping.get(h, imports.ATTRIBUTE) for i, h in enumerate(table.headers)}
     form = MappingForm(request.POST or None, headers=table.headers, initial=initial)
@@ -126,6 +139,8 @@ def import_mapping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "columns": columns,
         "phone_order": imports.phone_order(lead_import.mapping),
         "dnc_columns": [h for h in table.headers if lead_import.mapping.get(h) == imports.DO_NOT_CALL],
+        "sheets": sheets,
+        "sheet": lead_import.sheet or (sheets[0] if sheets else ""),
         "delimiter": DELIMITER_NAMES.get(lead_import.delimiter, lead_import.delimiter),
         "encoding": ENCODING_NAMES.get(lead_import.encoding, lead_import.encoding),
     }

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from crm.models import Lead
 
+from . import xlsx_reading
 from .bulk_hopper import add_to_hopper
 from .csv_reading import Table, UnreadableFile, read_table
 from .models import Campaign, LeadImport
@@ -342,10 +343,10 @@ class RowReader:
         return any(i < len(cells) and cells[i].strip().lower() not in _NOT_MARKED for i in self.do_not_call)
 
 
-def read_lead_table(data: bytes, region: str) -> Table:
+def read_lead_table(data: bytes, region: str, sheet: str = "") -> Table:
     """read_table, plus one judgement: a first row that names no lead field but holds a phone number is data,
     not a header (a list exported without headers), so it is imported rather than lost."""
-    table = read_table(data, sample_rows=MAPPING_SAMPLE_ROWS)
+    table = read_table(data, sample_rows=MAPPING_SAMPLE_ROWS, sheet=sheet)
     if not any(header_key(h) in _SYNONYM_INDEX for h in table.headers):
         book = PhoneBook(region)
         if any(_is_phone(book, cell.strip()) for cell in table.header_cells if cell.strip()):
@@ -353,9 +354,10 @@ def read_lead_table(data: bytes, region: str) -> Table:
     return table
 
 
-def start_import(campaign: Campaign, data: bytes, name: str, user=None) -> LeadImport:
-    """Read the upload and detect its columns; refuses (UnreadableFile) a file that is not a lead table."""
-    table = read_lead_table(data, campaign.default_region)
+def start_import(campaign: Campaign, data: bytes, name: str, user=None, sheet: str = "") -> LeadImport:
+    """Read the upload (CSV text, or an .xlsx workbook's `sheet`, default the first) and detect its columns;
+    refuses (UnreadableFile) a file that is not a lead table."""
+    table = read_lead_table(data, campaign.default_region, sheet)
     if not table.sample:
         raise UnreadableFile(
             f"The file has column names ({', '.join(h for h in table.headers if h)}) but no rows of leads below "
@@ -368,6 +370,7 @@ def start_import(campaign: Campaign, data: bytes, name: str, user=None) -> LeadI
         original_name=name[:255],
         encoding=table.encoding,
         delimiter=table.delimiter,
+        sheet=sheet,
         mapping=mapping,
     )
     lead_import.file.save(name, ContentFile(data), save=False)
@@ -377,7 +380,26 @@ def start_import(campaign: Campaign, data: bytes, name: str, user=None) -> LeadI
 
 def open_table(lead_import: LeadImport) -> Table:
     with lead_import.file.open("rb") as f:
-        return read_lead_table(f.read(), lead_import.campaign.default_region)
+        return read_lead_table(f.read(), lead_import.campaign.default_region, lead_import.sheet)
+
+
+def sheet_names(lead_import: LeadImport) -> list[str]:
+    """The sheets of an uploaded workbook, [] for a CSV file."""
+    if lead_import.encoding != xlsx_reading.ENCODING:
+        return []
+    with lead_import.file.open("rb") as f:
+        return xlsx_reading.sheet_names(f.read())
+
+
+def pick_sheet(lead_import: LeadImport, sheet: str) -> None:
+    """Read another sheet of an uploaded workbook and detect its columns again (UnreadableFile if unusable)."""
+    with lead_import.file.open("rb") as f:
+        table = read_lead_table(f.read(), lead_import.campaign.default_region, sheet)
+    if not table.sample:
+        raise UnreadableFile(f"The sheet “{sheet}” has column names but no rows of leads below them.")
+    lead_import.mapping = detect_mapping(table.headers, table.sample, lead_import.campaign.default_region)
+    lead_import.sheet = sheet
+    lead_import.save(update_fields=["mapping", "sheet"])
 
 
 def queue(lead_import: LeadImport, mapping: dict[str, str]) -> None:

@@ -218,6 +218,7 @@ class LeadImport(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED)
     encoding = models.CharField(max_length=40, blank=True)
     delimiter = models.CharField(max_length=4, blank=True)
+    sheet = models.CharField(max_length=100, blank=True, help_text="Sheet of an .xlsx workbook; blank: the first")
     mapping = models.JSONField(default=dict, blank=True, help_text="CSV column -> lead field")
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
