@@ -4,352 +4,52 @@ Each chunk commits together with the import's checkpoint (processed_rows, counte
 re-run with the same id resumes exactly after the last committed chunk and never adds a row twice."""
 from __future__ import annotations
 
-import json
 import logging
-import re
-import zoneinfo
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import islice
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.validators import validate_email
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Func, JSONField, Value
 from django.utils import timezone
 
-from crm.models import Lead
-
 from . import xlsx_reading
 from .bulk_hopper import add_to_hopper
 from .csv_reading import Table, UnreadableFile, read_table
+from .import_columns import (  # noqa: F401 - the names the pages, the command and the tests use from here
+    _SYNONYM_INDEX,
+    ATTRIBUTE,
+    DO_NOT_CALL,
+    FULL_NAME,
+    IGNORE,
+    PHONE,
+    PHONE_RANKS,
+    SYNONYMS,
+    TARGETS,
+    detect_mapping,
+    header_key,
+    is_phone,
+    mapping_problems,
+    phone_order,
+)
+from .import_rows import RowError, RowReader, split_full_name  # noqa: F401
 from .models import Campaign, LeadImport
-from .phones import TIMEZONE_MAX, BadPhone, Phone, PhoneBook
+from .phones import PhoneBook
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 10000
-MAX_CELL = 10000  # characters; a longer cell rejects its row (a stray quote swallowing the lines after it)
-MAX_CELLS = 1000  # cells in one row
 ERROR_VALUE_MAX = 200  # characters of a rejected value kept in the report
 # Asking the broker to take an import: a few quick tries, then the sweep (requeue_stalled_imports) takes over.
 QUEUE_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 MAPPING_SAMPLE_ROWS = 200  # rows read to rank phone columns and show first values
-PHONE, FULL_NAME, ATTRIBUTE, IGNORE = "phone", "full_name", "attribute", "ignore"
-DO_NOT_CALL = "do_not_call"
-# Phone columns in the order a row's numbers are tried: PHONE first, then "phone_2" …
-PHONE_RANKS = (PHONE, "phone_2", "phone_3", "phone_4", "phone_5")
-TARGETS = {
-    PHONE: "Phone",
-    "phone_2": "Phone, 2nd choice",
-    "phone_3": "Phone, 3rd choice",
-    "phone_4": "Phone, 4th choice",
-    "phone_5": "Phone, 5th choice",
-    "first_name": "First name",
-    "last_name": "Last name",
-    FULL_NAME: "Full name (split into first and last)",
-    "company": "Company",
-    "email": "Email",
-    "timezone": "Timezone (IANA name)",
-    "consent_source": "Consent",
-    DO_NOT_CALL: "Do-not-call flag (marked rows are never dialled)",
-    ATTRIBUTE: "Keep as a lead attribute",
-    IGNORE: "Ignore",
-}
-SYNONYMS = {
-    PHONE: (
-        "phone", "phone number", "phonenumber", "phone no", "mobile", "mobile phone", "mobile number", "mobile no",
-        "cell", "cell phone", "cellphone", "cell number", "tel", "telephone", "telephone number", "tel no",
-        "contact number", "direct phone", "direct dial", "work phone", "business phone", "msisdn",
-    ),
-    "first_name": ("first name", "firstname", "first", "given name", "forename", "fname"),
-    "last_name": ("last name", "lastname", "last", "surname", "family name", "lname"),
-    FULL_NAME: ("full name", "fullname", "name", "contact name", "lead name", "person"),
-    "company": (
-        "company", "company name", "organization", "organisation", "org", "account", "account name", "business",
-        "business name", "employer",
-    ),
-    "email": ("email", "e mail", "email address", "e mail address", "work email"),
-    "timezone": ("timezone", "time zone", "tz", "iana timezone", "time zone name"),
-    "consent_source": ("consent", "consent source", "opt in", "opt in source", "optin", "permission"),
-    DO_NOT_CALL: (
-        "do not call", "donotcall", "dnc", "do not contact", "do not phone", "opt out", "opted out", "optout",
-        "unsubscribed", "unsubscribe", "call opt out", "phone opt out", "dnc flag", "on dnc list",
-    ),
-}
-_SYNONYM_INDEX = {s: target for target, names in SYNONYMS.items() for s in names}
-# Words that make a header a candidate when no header is an exact synonym ("Primary Phone", "Work E-mail");
-# a phone candidate must also hold numbers ("Phone Type" and "Account Number" do not).
-_HEADER_WORDS = {
-    PHONE: ("phone", "mobile", "cell", "tel", "telephone", "number"),
-    "first_name": ("first name", "firstname"),
-    "last_name": ("last name", "lastname", "surname"),
-    "company": ("company", "organization", "organisation"),
-    "email": ("email", "e mail"),
-    "timezone": ("timezone", "time zone"),
-    DO_NOT_CALL: ("do not call", "dnc", "do not contact", "opt out", "opted out", "unsubscribed"),
-}
-# A compliance cell that is empty or one of these leaves the row dialable; anything else ("TRUE", "yes", "1", "x",
-# a date of opting out) parks it: when in doubt, do not call (TCPA, 47 CFR 64.1200(d): honour do-not-call requests).
-_NOT_MARKED = frozenset({"", "false", "no", "n", "0", "-", "none", "null", "f"})
-# A consent column saying one of these means there is no consent to call.
-_NO_CONSENT = frozenset({"false", "no", "n", "0", "f", "none", "revoked", "withdrawn", "opted out", "opt out"})
-_NON_ALNUM = re.compile(r"[\W_]+")
-_MAX_LENGTH = {
-    name: Lead._meta.get_field(name).max_length
-    for name in ("first_name", "last_name", "company", "email", "consent_source")
-}
-_ZONES = {name.lower(): name for name in zoneinfo.available_timezones()}
-# Plain ASCII addresses, a strict subset of what Django's validate_email accepts; anything else goes to it.
-_PLAIN_EMAIL = re.compile(
-    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
-
-
-def header_key(header: str) -> str:
-    return _NON_ALNUM.sub(" ", header.lower()).strip()
-
-
-def detect_mapping(headers: list[str], sample: list[list[str]], region: str = "US") -> dict[str, str]:
-    """Map each column to a lead field by its header; the rest become attributes. First an exact synonym
-    ("Mobile"), then a header containing the field's word ("Primary Phone", "Work E-mail"); the first column
-    that qualifies wins. Every phone-named column that holds numbers is a phone column (a "Fax" never is); when
-    none is named, a column whose sample values are mostly valid numbers. Phone columns are ranked PHONE,
-    "phone_2", … by how many sample rows they fill with a valid number (ties: exact name, then column order)."""
-    mapping = {header: ATTRIBUTE for header in headers}
-    taken: set[str] = set()
-    book = PhoneBook(region)
-    phones: list[int] = []  # candidate phone columns, exact names first
-    for i, header in enumerate(headers):
-        target = _SYNONYM_INDEX.get(header_key(header))
-        if target == PHONE:
-            phones.append(i)
-            mapping[header] = PHONE
-        elif target is not None and target not in taken:
-            mapping[header] = target
-            taken.add(target)
-    for target, words in _HEADER_WORDS.items():
-        for i, header in enumerate(headers):
-            if (target in taken and target != PHONE) or mapping[header] != ATTRIBUTE:
-                continue
-            key = f" {header_key(header)} "
-            if target == PHONE and " fax " in key:
-                continue
-            if target == DO_NOT_CALL and " mail " in key.replace(" e mail ", " mail ").replace(" email ", " mail "):
-                continue  # "Email Opt Out" is about email, not calls
-            if any(f" {word} " in key for word in words) and (
-                target != PHONE or _mostly_phones(book, sample, i, when_empty=True)
-            ):
-                mapping[header] = target
-                if target == PHONE:
-                    phones.append(i)
-                else:
-                    taken.add(target)
-    if not phones:
-        for i, header in enumerate(headers):
-            if mapping[header] == ATTRIBUTE and _mostly_phones(book, sample, i, when_empty=False):
-                phones.append(i)
-                break
-        else:
-            raise UnreadableFile(
-                "No column holds phone numbers: name the phone column Phone, Mobile, Tel or Cell and upload again."
-            )
-    ranked = sorted(phones, key=lambda i: -_valid_count(book, sample, i))  # stable: ties keep name order
-    for i in phones:
-        mapping[headers[i]] = ATTRIBUTE
-    for rank, i in zip(PHONE_RANKS, ranked, strict=False):
-        mapping[headers[i]] = rank
-    return mapping
-
-
-def phone_order(mapping: dict[str, str]) -> list[str]:
-    """The mapping's phone columns in the order a row's numbers are tried."""
-    return sorted((h for h, t in mapping.items() if t in PHONE_RANKS), key=lambda h: PHONE_RANKS.index(mapping[h]))
-
-
-def _valid_count(book: PhoneBook, sample: list[list[str]], index: int) -> int:
-    return sum(1 for row in sample if index < len(row) and row[index].strip() and _is_phone(book, row[index].strip()))
-
-
-def _mostly_phones(book: PhoneBook, sample: list[list[str]], index: int, when_empty: bool) -> bool:
-    values = [row[index].strip() for row in sample if index < len(row) and row[index].strip()]
-    if not values:
-        return when_empty
-    return sum(_is_phone(book, v) for v in values) * 2 > len(values)
-
-
-def mapping_problems(mapping: dict[str, str], headers: list[str]) -> list[str]:
-    """What is wrong with a mapping a manager confirmed, as sentences (empty when it is fine)."""
-    problems = []
-    if set(mapping) != set(headers):
-        problems.append("The mapping does not match the file's columns.")
-    unknown = sorted({t for t in mapping.values() if t not in TARGETS})
-    if unknown:
-        problems.append(f"Unknown lead field: {', '.join(unknown)}.")
-    counts: dict[str, int] = {}
-    for target in mapping.values():
-        counts[target] = counts.get(target, 0) + 1
-    if counts.get(PHONE, 0) != 1:
-        problems.append("Choose exactly one phone column.")
-    for target, n in counts.items():
-        if n > 1 and target not in (PHONE, ATTRIBUTE, IGNORE, DO_NOT_CALL) and target in TARGETS:
-            problems.append(f"Only one column can be {TARGETS[target]}.")
-    return problems
-
-
-def split_full_name(full: str) -> tuple[str, str]:
-    """'Ada Lovelace' -> ('Ada', 'Lovelace'); 'Lovelace, Ada' -> ('Ada', 'Lovelace'); 'Cher' -> ('Cher', '')."""
-    full = " ".join(full.split())
-    if "," in full:
-        last, first = (p.strip() for p in full.split(",", 1))
-        return first, last
-    first, _, last = full.rpartition(" ")
-    return (first, last) if first else (last, "")
-
-
-@dataclass
-class RowError(Exception):
-    column: str
-    value: str
-    reason: str
-
-
-class RowReader:
-    """Turns one CSV row into a tuple for bulk_hopper (ROW_COLUMNS order), or raises RowError."""
-
-    def __init__(self, headers: list[str], mapping: dict[str, str], region: str) -> None:
-        self.book = PhoneBook(region)
-        self.fields: dict[str, int] = {}
-        self.attributes: list[tuple[int, str]] = []
-        self.do_not_call: list[int] = []
-        for i, header in enumerate(headers):
-            target = mapping.get(header, ATTRIBUTE)
-            if target == ATTRIBUTE:
-                self.attributes.append((i, header))
-            elif target == DO_NOT_CALL:
-                self.do_not_call.append(i)
-            elif target in PHONE_RANKS:
-                continue
-            elif target != IGNORE:
-                self.fields[target] = i
-        self.headers = headers
-        self.phones = [(headers.index(h), h) for h in phone_order(mapping)]
-        self.phone_column = self.phones[0][1]
-
-    def phone_of(self, cells: list[str]) -> tuple[str, str]:
-        """(column, cell as written) of the number the row is called on: its first valid one, else its first
-        filled phone cell, else the first phone column and ""."""
-        first = None
-        for i, header in self.phones:
-            raw = cells[i].strip() if i < len(cells) else ""
-            if raw and _is_phone(self.book, raw):
-                return header, raw
-            if raw and first is None:
-                first = header, raw
-        return first or (self.phone_column, "")
-
-    def _choose(self, cells: list[str]) -> tuple[Phone, list[str]]:
-        """The row's first valid number and the other valid ones (E.164), or RowError for the first bad cell."""
-        chosen: Phone | None = None
-        others: list[str] = []
-        error: RowError | None = None
-        for i, header in self.phones:
-            raw = cells[i].strip() if i < len(cells) else ""
-            if not raw:
-                continue
-            try:
-                phone = self.book.normalise(raw)
-            except BadPhone as exc:
-                error = error or RowError(header, raw, phone_reason(raw, exc))
-                continue
-            if chosen is None:
-                chosen = phone
-            elif phone.e164 != chosen.e164 and phone.e164 not in others:
-                others.append(phone.e164)
-        if chosen is None:
-            raise error or RowError(self.phone_column, "", "missing phone number")
-        return chosen, others
-
-    def read(self, line: int, cells: list[str]) -> tuple:
-        if len(cells) > MAX_CELLS:
-            raise RowError("", "", f"{len(cells)} cells in one row (at most {MAX_CELLS})")
-        if max(map(len, cells), default=0) > MAX_CELL:
-            i = next(i for i, cell in enumerate(cells) if len(cell) > MAX_CELL)
-            column = self.headers[i] if i < len(self.headers) else f"Column {i + 1}"
-            raise RowError(column, cells[i], f"longer than {MAX_CELL} characters")
-        phone, alternates = self._choose(cells)
-
-        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in self.fields.items()}
-        first, last = values.get("first_name", ""), values.get("last_name", "")
-        if values.get(FULL_NAME) and not (first or last):
-            first, last = split_full_name(values[FULL_NAME])
-        values["first_name"], values["last_name"] = first, last
-
-        for name, limit in _MAX_LENGTH.items():
-            if len(values.get(name, "")) > limit:
-                column = self.headers[self.fields.get(name, self.fields.get(FULL_NAME, 0))]
-                raise RowError(column, values[name], f"longer than {limit} characters")
-        email = values.get("email", "")
-        if email and not (len(email) <= 254 and _PLAIN_EMAIL.fullmatch(email)):
-            try:
-                validate_email(email)
-            except ValidationError:
-                raise RowError(self.headers[self.fields["email"]], email, "invalid email address") from None
-
-        zone = phone.timezone
-        given_zone = values.get("timezone", "")
-        if given_zone:
-            names = [_ZONES.get(z.strip().lower()) for z in given_zone.split(",") if z.strip()]
-            if not names or None in names:
-                raise RowError(
-                    self.headers[self.fields["timezone"]],
-                    given_zone,
-                    "unknown timezone (use an IANA name such as America/Chicago)",
-                )
-            zone = ",".join(sorted(set(names)))
-            if len(zone) > TIMEZONE_MAX:
-                raise RowError(self.headers[self.fields["timezone"]], given_zone, "too many timezones")
-
-        attributes = {}
-        for i, header in self.attributes:
-            if i < len(cells) and cells[i].strip():
-                attributes[header] = cells[i].strip()
-        for i in range(len(self.headers), len(cells)):
-            if cells[i].strip():
-                attributes[f"Column {i + 1}"] = cells[i].strip()
-        if phone.extension:
-            attributes["phone_extension"] = phone.extension
-        if alternates:
-            attributes["alternate_phones"] = ", ".join(alternates)
-
-        return (
-            line,
-            phone.e164,
-            first,
-            last,
-            values.get("company", ""),
-            email,
-            zone,
-            values.get("consent_source", ""),
-            json.dumps(attributes, ensure_ascii=False),
-            self.marked_do_not_call(cells, values.get("consent_source", "")),
-        )
-
-    def marked_do_not_call(self, cells: list[str], consent: str) -> bool:
-        """True when a compliance column marks the row, or its consent column says there is no consent."""
-        if consent.strip().lower() in _NO_CONSENT:
-            return True
-        return any(i < len(cells) and cells[i].strip().lower() not in _NOT_MARKED for i in self.do_not_call)
-
-
 def read_lead_table(data: bytes, region: str, sheet: str = "") -> Table:
     """read_table, plus one judgement: a first row that names no lead field but holds a phone number is data,
     not a header (a list exported without headers), so it is imported rather than lost."""
     table = read_table(data, sample_rows=MAPPING_SAMPLE_ROWS, sheet=sheet)
     if not any(header_key(h) in _SYNONYM_INDEX for h in table.headers):
         book = PhoneBook(region)
-        if any(_is_phone(book, cell.strip()) for cell in table.header_cells if cell.strip()):
+        if any(is_phone(book, cell.strip()) for cell in table.header_cells if cell.strip()):
             return table.without_header()
     return table
 
@@ -578,16 +278,3 @@ ERROR_COLUMNS = ("line", "column", "value", "reason")
 def error_rows(lead_import: LeadImport) -> Iterator[tuple]:
     for e in lead_import.errors:
         yield tuple(e[c] for c in ERROR_COLUMNS)
-
-
-def phone_reason(raw: str, exc: BadPhone) -> str:
-    """The reason a phone cell is rejected, as the error report shows it."""
-    return f"invalid phone number: {exc}"
-
-
-def _is_phone(book: PhoneBook, value: str) -> bool:
-    try:
-        book.normalise(value)
-    except BadPhone:
-        return False
-    return True
