@@ -8,6 +8,10 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import BinaryIO
+
+Opener = Callable[[], BinaryIO]  # opens the file afresh, from its start, for one pass
+BLOCK = 1 << 20  # bytes read at a time when a file is scanned
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -35,7 +39,9 @@ class UnreadableFile(ValueError):
 
 @dataclass
 class Table:
-    text: str
+    """A file's layout; rows are read from `opener` on every pass, so the file is never held in memory whole."""
+
+    opener: Opener | None
     encoding: str
     delimiter: str
     headers: list[str]
@@ -69,47 +75,71 @@ class Table:
                 if not _is_blank(cells):
                     yield line, cells
             return
-        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
-        consumed = 0
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise UnreadableFile(describe_csv_error(exc, consumed + 1)) from None
-            start = consumed + 1
-            consumed = reader.line_num
-            if not _is_blank(cells):
-                yield start, cells
+        with io.TextIOWrapper(self.opener(), encoding=self.encoding, newline="") as stream:
+            reader = csv.reader(stream, delimiter=self.delimiter)
+            consumed = 0
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise UnreadableFile(describe_csv_error(exc, consumed + 1)) from None
+                start = consumed + 1
+                consumed = reader.line_num
+                if not _is_blank(cells):
+                    yield start, cells
 
 
 def decode(data: bytes) -> tuple[str, str]:
     """Return (text, encoding name): UTF-8 with or without BOM, UTF-16 with BOM, then Windows-1252, then Latin-1."""
-    if not data.strip():
-        raise UnreadableFile("The file is empty.")
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
+    name = detect_encoding(lambda: io.BytesIO(data))
+    return data.decode(name), name
+
+
+def detect_encoding(opener: Opener) -> str:
+    """The encoding name of the file `opener` opens, read in BLOCKs (never whole): UTF-8 with or without BOM,
+    UTF-16 with BOM, then Windows-1252, then Latin-1. UnreadableFile for an empty, binary or .xls file."""
+    with opener() as f:
+        head = f.read(65536)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableFile("This is an old Excel .xls workbook: save it as .xlsx or CSV and upload that.")
-    for bom, name in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            try:
-                return data.decode(name), name
-            except UnicodeDecodeError:
-                break
-    if data.startswith(codecs.BOM_UTF8):
-        candidates = ("utf-8-sig", "windows-1252", "latin-1")
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if utf16:
+        candidates: tuple[str, ...] = ("utf-16",)
     else:
-        candidates = ("utf-8", "windows-1252", "latin-1")
-    head = data[:65536]
-    controls = sum(head.count(bytes([c])) for c in _CONTROL)
-    if b"\x00" in data or controls > max(8, len(head) // 200):
-        raise UnreadableFile("This file is binary, not a text table: export the list as CSV and upload that.")
+        candidates = ("utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8", "windows-1252")
+        controls = sum(head.count(bytes([c])) for c in _CONTROL)
+        if controls > max(8, len(head) // 200):
+            raise UnreadableFile("This file is binary, not a text table: export the list as CSV and upload that.")
+    first_pass = True
     for name in candidates:
+        decoder = codecs.getincrementaldecoder(name)()
+        blank = True
         try:
-            return data.decode(name), name
+            with opener() as f:
+                while block := f.read(BLOCK):
+                    if first_pass:
+                        if blank and block.strip():
+                            blank = False
+                        if not utf16 and b"\x00" in block:
+                            raise UnreadableFile(
+                                "This file is binary, not a text table: export the list as CSV and upload that."
+                            )
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
         except UnicodeDecodeError:
+            if first_pass and blank:
+                blank = False  # undecodable bytes are not blank
+            first_pass = False
             continue
-    raise UnreadableFile("The file's text encoding could not be recognised.")  # latin-1 never fails; kept for clarity
+        finally:
+            if first_pass and blank:
+                raise UnreadableFile("The file is empty.")
+        return name
+    if utf16:
+        raise UnreadableFile("This file is binary, not a text table: export the list as CSV and upload that.")
+    return "latin-1"  # decodes any bytes
 
 
 def sniff_delimiter(text: str) -> str:
@@ -141,27 +171,34 @@ def separator_hint(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def read_table(data: bytes, sample_rows: int = 5, sheet: str = "") -> Table:
-    """Decode, sniff and find the header; refuses (UnreadableFile) anything that is not a table.
+def read_table(data: bytes | Opener, sample_rows: int = 5, sheet: str = "") -> Table:
+    """Decode, sniff and find the header of `data` (the bytes, or an Opener of the file, which is then streamed);
+    refuses (UnreadableFile) anything that is not a table.
 
     An .xlsx workbook is read from `sheet` (default: the first). A `sep=` first line sets the delimiter; title and
     blank rows above the header are skipped: the header is the first of the first SNIFF_LINES rows that fills at
     least half (and at least two) of the widest row's cells."""
     from . import xlsx_reading
 
-    if xlsx_reading.is_workbook(data):
-        source = xlsx_reading.sheet_rows(data, sheet)
-        table = Table("", xlsx_reading.ENCODING, "", [], 0, source=source)
+    opener: Opener = data if callable(data) else (lambda: io.BytesIO(data))
+    with opener() as f:
+        magic = f.read(4)
+    if xlsx_reading.is_workbook(magic):
+        with opener() as f:
+            source = xlsx_reading.sheet_rows(f.read(), sheet)
+        table = Table(None, xlsx_reading.ENCODING, "", [], 0, source=source)
         return _with_header(table, sample_rows)
-    text, encoding = decode(data)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    hint = separator_hint(text)
+    if not magic:
+        raise UnreadableFile("The file is empty.")
+    encoding = detect_encoding(opener)
+    with io.TextIOWrapper(opener(), encoding=encoding, newline="") as stream:
+        head = stream.read(256 * 1024 + 1)
+    hint = separator_hint(head)
     try:
-        delimiter = hint or sniff_delimiter(text)
+        delimiter = hint or sniff_delimiter(head)
     except csv.Error as exc:
         raise UnreadableFile(describe_csv_error(exc, 1)) from None
-    table = Table(text, encoding, delimiter, [], 1 if hint else 0)
+    table = Table(opener, encoding, delimiter, [], 1 if hint else 0)
     return _with_header(table, sample_rows)
 
 

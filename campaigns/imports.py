@@ -4,6 +4,7 @@ Each chunk commits together with the import's checkpoint (processed_rows, counte
 re-run with the same id resumes exactly after the last committed chunk and never adds a row twice."""
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterator
 from itertools import islice
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from . import xlsx_reading
 from .bulk_hopper import add_to_hopper
-from .csv_reading import Table, UnreadableFile, read_table
+from .csv_reading import Opener, Table, UnreadableFile, read_table
 from .import_columns import (  # noqa: F401 - the names the pages, the command and the tests use from here
     _SYNONYM_INDEX,
     ATTRIBUTE,
@@ -43,7 +44,7 @@ ERROR_VALUE_MAX = 200  # characters of a rejected value kept in the report
 # Asking the broker to take an import: a few quick tries, then the sweep (requeue_stalled_imports) takes over.
 QUEUE_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 MAPPING_SAMPLE_ROWS = 200  # rows read to rank phone columns and show first values
-def read_lead_table(data: bytes, region: str, sheet: str = "") -> Table:
+def read_lead_table(data: bytes | Opener, region: str, sheet: str = "") -> Table:
     """read_table, plus one judgement: a first row that names no lead field but holds a phone number is data,
     not a header (a list exported without headers), so it is imported rather than lost."""
     table = read_table(data, sample_rows=MAPPING_SAMPLE_ROWS, sheet=sheet)
@@ -79,8 +80,18 @@ def start_import(campaign: Campaign, data: bytes, name: str, user=None, sheet: s
 
 
 def open_table(lead_import: LeadImport) -> Table:
-    with lead_import.file.open("rb") as f:
-        return read_lead_table(f.read(), lead_import.campaign.default_region, lead_import.sheet)
+    """The stored upload's table, streamed from storage on every pass (a 1M-row file is never held whole)."""
+    storage, name = lead_import.file.storage, lead_import.file.name
+
+    def opener():
+        stored = storage.open(name, "rb")
+        inner = getattr(stored, "file", None)
+        if isinstance(inner, io.BufferedIOBase):
+            return inner  # a local file: read it as a stream
+        with stored:
+            return io.BytesIO(stored.read())  # a remote storage without a stream: one copy in memory
+
+    return read_lead_table(opener, lead_import.campaign.default_region, lead_import.sheet)
 
 
 def sheet_names(lead_import: LeadImport) -> list[str]:
@@ -153,11 +164,11 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
         lead_import.refresh_from_db()
 
     rows = table.rows()
-    seen: dict[str, int] = {}
+    seen: dict[int, int] = {}  # E.164 digits as a number -> first line: half the memory of str keys
     position = lead_import.processed_rows
     for line, cells in islice(rows, position):  # resuming: rebuild the in-file dedupe state, write nothing
         try:
-            seen.setdefault(reader.read(line, cells)[1], line)
+            seen.setdefault(int(reader.read(line, cells)[1][1:]), line)
         except RowError:
             pass
 
@@ -175,7 +186,7 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
 
 
 def _import_chunk(
-    lead_import: LeadImport, reader: RowReader, chunk: list[tuple[int, list[str]]], seen: dict[str, int], position: int
+    lead_import: LeadImport, reader: RowReader, chunk: list[tuple[int, list[str]]], seen: dict[int, int], position: int
 ) -> int:
     rows, errors, raw_phones = [], [], {}
     invalid = duplicates = 0
@@ -188,7 +199,8 @@ def _import_chunk(
             errors.append({"line": line, "column": exc.column, "value": value, "reason": exc.reason})
             continue
         e164 = row[1]
-        first = seen.get(e164)
+        number = int(e164[1:])
+        first = seen.get(number)
         if first is not None:
             duplicates += 1
             column, raw = reader.phone_of(cells)
@@ -196,7 +208,7 @@ def _import_chunk(
                 {"line": line, "column": column, "value": raw, "reason": f"duplicate of line {first} in this file"}
             )
             continue
-        seen[e164] = line
+        seen[number] = line
         raw_phones[line] = reader.phone_of(cells)
         rows.append(row)
 

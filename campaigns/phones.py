@@ -26,6 +26,7 @@ from crm.models import Lead
 TIMEZONE_MAX = Lead._meta.get_field("timezone").max_length
 _PLAIN = re.compile(r"^\s*\+?[\d\s().\-/]+$")
 _NOT_DIGIT = re.compile(r"\D")
+CACHE_MAX = 50_000  # remembered answers per PhoneBook
 # What Excel shows for a long number in a General-format cell: "1.41555E+10" (digits after the 6th are lost).
 _SCIENTIFIC = re.compile(r"^\s*\d+(?:[.,]\d+)?[eE]\+?\d+\s*$")
 # Regions tried, in order, to name the country a number without its +code belongs to when it is not valid for
@@ -76,6 +77,8 @@ class PhoneBook:
             key = raw
         found = self._cache.get(key)
         if found is None:
+            if len(self._cache) >= CACHE_MAX:
+                self._cache.clear()  # lists repeat formats and numbers close together; keeps 1M-row imports small
             found = self._cache[key] = self._work_out(raw, key)
         if isinstance(found, str):
             raise BadPhone(found)
