@@ -18,8 +18,9 @@ TEMP = "parley_import_rows"
 # Columns of the temporary table, in the order import rows carry them.
 ROW_COLUMNS = (
     "line", "phone", "first_name", "last_name", "company", "email", "timezone", "consent_source", "attributes",
+    "do_not_call",
 )
-LEAD_COLUMNS = ROW_COLUMNS[1:]
+LEAD_COLUMNS = ROW_COLUMNS[1:-1]
 
 
 @dataclass
@@ -32,7 +33,8 @@ class ChunkResult:
 def add_to_hopper(campaign_id: int, import_id: int, rows: list[tuple], now: dt.datetime) -> ChunkResult:
     """Create missing leads and attach every row's lead to the campaign once; numbers on the DNC list are parked.
 
-    `rows` are tuples in ROW_COLUMNS order with phones unique within the list and attributes as JSON text."""
+    `rows` are tuples in ROW_COLUMNS order with phones unique within the list, attributes as JSON text and
+    do_not_call a bool (the file marked the row: it is parked like a number on the DNC list)."""
     result = ChunkResult()
     if not rows:
         return result
@@ -45,7 +47,7 @@ def add_to_hopper(campaign_id: int, import_id: int, rows: list[tuple], now: dt.d
         cursor.execute(f"DROP TABLE IF EXISTS {TEMP}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {TEMP} (line integer, phone varchar(128), first_name text, last_name text, "
-            "company text, email text, timezone text, consent_source text, attributes text)"
+            "company text, email text, timezone text, consent_source text, attributes text, do_not_call boolean)"
         )
         if postgres:
             with cursor.cursor.copy(f"COPY {TEMP} ({', '.join(ROW_COLUMNS)}) FROM STDIN") as copy:
@@ -67,7 +69,7 @@ def add_to_hopper(campaign_id: int, import_id: int, rows: list[tuple], now: dt.d
         )
 
         dnc = (
-            f"CASE WHEN EXISTS (SELECT 1 FROM {DoNotCall._meta.db_table} d WHERE d.phone = t.phone) "
+            f"CASE WHEN t.do_not_call OR EXISTS (SELECT 1 FROM {DoNotCall._meta.db_table} d WHERE d.phone = t.phone) "
             "THEN %s ELSE %s END"
         )
         entry_given = {

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from crm.roles import MANAGERS, role_required
@@ -13,21 +15,25 @@ from crm.spreadsheet import write_csv
 from . import imports
 from .csv_reading import DELIMITER_NAMES, ENCODING_NAMES, UnreadableFile
 from .models import Campaign, LeadImport
-
-MAX_UPLOAD_MB = 50
+from .upload_limits import UploadLimit, declared_too_large, max_upload_bytes, too_large_message
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="Comma, semicolon, tab or pipe separated; UTF-8 or Windows-1252.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,text/csv,text/plain"}),
+        label="CSV or Excel file",
+        help_text="CSV (comma, semicolon, tab or pipe separated; UTF-8 or Windows-1252) or an Excel .xlsx workbook.",
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,.txt,.tsv,.xlsx,text/csv,text/plain,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
     )
 
     def clean_file(self):
         f = self.cleaned_data["file"]
-        if f.size > MAX_UPLOAD_MB * 1024 * 1024:
-            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_MB} MB: split it and upload the parts.")
+        if f.size > max_upload_bytes():
+            raise forms.ValidationError(too_large_message())
         return f
 
 
@@ -53,8 +59,9 @@ class MappingForm(forms.Form):
 BADGES = {"uploaded": "draft", "queued": "paused", "running": "live", "done": "running", "failed": "failed"}
 
 
-def _get(slug: str, pk: int) -> LeadImport:
-    return get_object_or_404(LeadImport.objects.select_related("campaign"), pk=pk, campaign__slug=slug)
+def _get(slug: str, pk: int, *deferred: str) -> LeadImport:
+    found = LeadImport.objects.select_related("campaign").defer(*deferred)
+    return get_object_or_404(found, pk=pk, campaign__slug=slug)
 
 
 @role_required(MANAGERS)
@@ -65,12 +72,33 @@ def import_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "campaigns/imports/list.html", context)
 
 
+@csrf_exempt  # the CSRF check reads the body: it runs in _upload, after the size limit is in place
 @role_required(MANAGERS)
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """The upload form; a file over the limit is refused by its declared length unread, or stopped mid-way."""
     campaign = get_object_or_404(Campaign, slug=slug)
+    if request.method == "POST" and declared_too_large(request.META):
+        return render(request, "campaigns/imports/upload.html", {"campaign": campaign, "form": _too_large()})
+    limit = UploadLimit(request)
+    request.upload_handlers.insert(0, limit)
+    return _upload(request, campaign, limit)
+
+
+def _too_large() -> UploadForm:
+    form = UploadForm({}, {})
+    form.full_clean()
+    form.errors["file"] = form.error_class([too_large_message()])
+    return form
+
+
+@csrf_protect
+def _upload(request: HttpRequest, campaign: Campaign, limit: UploadLimit) -> HttpResponse:
+    slug = campaign.slug
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if limit.too_large:
+        form = _too_large()
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             lead_import = imports.start_import(campaign, upload.read(), upload.name, request.user)
@@ -87,6 +115,13 @@ def import_mapping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     lead_import = _get(slug, pk)
     if lead_import.status != LeadImport.Status.UPLOADED:
         return redirect("lead_import_detail", slug=slug, pk=pk)
+    sheets = imports.sheet_names(lead_import)
+    if request.method == "POST" and "sheet" in request.POST:
+        try:
+            imports.pick_sheet(lead_import, request.POST["sheet"])
+        except UnreadableFile as exc:
+            messages.error(request, str(exc))
+        return redirect("lead_import_mapping", slug=slug, pk=pk)
     table = imports.open_table(lead_import)
     initial = {f"col_{i}": lead_import.mapping.get(h, imports.ATTRIBUTE) for i, h in enumerate(table.headers)}
     form = MappingForm(request.POST or None, headers=table.headers, initial=initial)
@@ -102,6 +137,10 @@ def import_mapping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "lead_import": lead_import,
         "form": form,
         "columns": columns,
+        "phone_order": imports.phone_order(lead_import.mapping),
+        "dnc_columns": [h for h in table.headers if lead_import.mapping.get(h) == imports.DO_NOT_CALL],
+        "sheets": sheets,
+        "sheet": lead_import.sheet or (sheets[0] if sheets else ""),
         "delimiter": DELIMITER_NAMES.get(lead_import.delimiter, lead_import.delimiter),
         "encoding": ENCODING_NAMES.get(lead_import.encoding, lead_import.encoding),
     }
@@ -127,7 +166,8 @@ def import_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @role_required(MANAGERS)
 def import_progress(request: HttpRequest, slug: str, pk: int) -> JsonResponse:
-    return JsonResponse(_progress(_get(slug, pk)))
+    """Counters only: the errors list (up to a row per line of the file) is not read each poll."""
+    return JsonResponse(_progress(_get(slug, pk, "errors", "mapping", "failure")))
 
 
 @role_required(MANAGERS)

@@ -4,261 +4,61 @@ Each chunk commits together with the import's checkpoint (processed_rows, counte
 re-run with the same id resumes exactly after the last committed chunk and never adds a row twice."""
 from __future__ import annotations
 
-import csv
-import json
-import re
-import zoneinfo
+import io
+import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import islice
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.validators import validate_email
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Func, JSONField, Value
 from django.utils import timezone
 
-from crm.models import Lead
-
+from . import xlsx_reading
 from .bulk_hopper import add_to_hopper
-from .csv_reading import Table, UnreadableFile, read_table
+from .csv_reading import Opener, Table, UnreadableFile, read_table
+from .import_columns import (  # noqa: F401 - the names the pages, the command and the tests use from here
+    _SYNONYM_INDEX,
+    ATTRIBUTE,
+    DO_NOT_CALL,
+    FULL_NAME,
+    IGNORE,
+    PHONE,
+    PHONE_RANKS,
+    SYNONYMS,
+    TARGETS,
+    detect_mapping,
+    header_key,
+    is_phone,
+    mapping_problems,
+    phone_order,
+)
+from .import_rows import RowError, RowReader, split_full_name  # noqa: F401
 from .models import Campaign, LeadImport
-from .phones import TIMEZONE_MAX, BadPhone, PhoneBook
+from .phones import PhoneBook
+
+log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 10000
-PHONE, FULL_NAME, ATTRIBUTE, IGNORE = "phone", "full_name", "attribute", "ignore"
-TARGETS = {
-    PHONE: "Phone",
-    "first_name": "First name",
-    "last_name": "Last name",
-    FULL_NAME: "Full name (split into first and last)",
-    "company": "Company",
-    "email": "Email",
-    "timezone": "Timezone (IANA name)",
-    "consent_source": "Consent",
-    ATTRIBUTE: "Keep as a lead attribute",
-    IGNORE: "Ignore",
-}
-SYNONYMS = {
-    PHONE: (
-        "phone", "phone number", "phonenumber", "phone no", "mobile", "mobile phone", "mobile number", "mobile no",
-        "cell", "cell phone", "cellphone", "cell number", "tel", "telephone", "telephone number", "tel no",
-        "contact number", "direct phone", "direct dial", "work phone", "business phone", "msisdn",
-    ),
-    "first_name": ("first name", "firstname", "first", "given name", "forename", "fname"),
-    "last_name": ("last name", "lastname", "last", "surname", "family name", "lname"),
-    FULL_NAME: ("full name", "fullname", "name", "contact name", "lead name", "person"),
-    "company": (
-        "company", "company name", "organization", "organisation", "org", "account", "account name", "business",
-        "business name", "employer",
-    ),
-    "email": ("email", "e mail", "email address", "e mail address", "work email"),
-    "timezone": ("timezone", "time zone", "tz", "iana timezone", "time zone name"),
-    "consent_source": ("consent", "consent source", "opt in", "opt in source", "optin", "permission"),
-}
-_SYNONYM_INDEX = {s: target for target, names in SYNONYMS.items() for s in names}
-# Words that make a header a candidate when no header is an exact synonym ("Primary Phone", "Work E-mail");
-# a phone candidate must also hold numbers ("Phone Type" and "Account Number" do not).
-_HEADER_WORDS = {
-    PHONE: ("phone", "mobile", "cell", "tel", "telephone", "number"),
-    "first_name": ("first name", "firstname"),
-    "last_name": ("last name", "lastname", "surname"),
-    "company": ("company", "organization", "organisation"),
-    "email": ("email", "e mail"),
-    "timezone": ("timezone", "time zone"),
-}
-_NON_ALNUM = re.compile(r"[\W_]+")
-_MAX_LENGTH = {
-    name: Lead._meta.get_field(name).max_length
-    for name in ("first_name", "last_name", "company", "email", "consent_source")
-}
-_ZONES = {name.lower(): name for name in zoneinfo.available_timezones()}
-# Plain ASCII addresses, a strict subset of what Django's validate_email accepts; anything else goes to it.
-_PLAIN_EMAIL = re.compile(
-    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
-
-
-def header_key(header: str) -> str:
-    return _NON_ALNUM.sub(" ", header.lower()).strip()
-
-
-def detect_mapping(headers: list[str], sample: list[list[str]], region: str = "US") -> dict[str, str]:
-    """Map each column to a lead field by its header; the rest become attributes. First an exact synonym
-    ("Mobile"), then a header containing the field's word ("Primary Phone", "Work E-mail"), and for the phone,
-    last, a column whose sample values are mostly valid numbers. The first column that qualifies wins."""
-    mapping = {header: ATTRIBUTE for header in headers}
-    taken: set[str] = set()
-    for header in headers:
-        target = _SYNONYM_INDEX.get(header_key(header))
-        if target is not None and target not in taken:
-            mapping[header] = target
-            taken.add(target)
-    book = PhoneBook(region)
-    for target, words in _HEADER_WORDS.items():
-        for i, header in enumerate(headers):
-            if target in taken or mapping[header] != ATTRIBUTE:
-                continue
-            key = f" {header_key(header)} "
-            if any(f" {word} " in key for word in words) and (
-                target != PHONE or _mostly_phones(book, sample, i, when_empty=True)
-            ):
-                mapping[header] = target
-                taken.add(target)
-    if PHONE not in taken:
-        for i, header in enumerate(headers):
-            if mapping[header] == ATTRIBUTE and _mostly_phones(book, sample, i, when_empty=False):
-                mapping[header] = PHONE
-                break
-        else:
-            raise UnreadableFile(
-                "No column holds phone numbers: name the phone column Phone, Mobile, Tel or Cell and upload again."
-            )
-    return mapping
-
-
-def _mostly_phones(book: PhoneBook, sample: list[list[str]], index: int, when_empty: bool) -> bool:
-    values = [row[index].strip() for row in sample if index < len(row) and row[index].strip()]
-    if not values:
-        return when_empty
-    return sum(_is_phone(book, v) for v in values) * 2 > len(values)
-
-
-def mapping_problems(mapping: dict[str, str], headers: list[str]) -> list[str]:
-    """What is wrong with a mapping a manager confirmed, as sentences (empty when it is fine)."""
-    problems = []
-    if set(mapping) != set(headers):
-        problems.append("The mapping does not match the file's columns.")
-    unknown = sorted({t for t in mapping.values() if t not in TARGETS})
-    if unknown:
-        problems.append(f"Unknown lead field: {', '.join(unknown)}.")
-    counts: dict[str, int] = {}
-    for target in mapping.values():
-        counts[target] = counts.get(target, 0) + 1
-    if counts.get(PHONE, 0) != 1:
-        problems.append("Choose exactly one phone column.")
-    for target, n in counts.items():
-        if n > 1 and target not in (PHONE, ATTRIBUTE, IGNORE) and target in TARGETS:
-            problems.append(f"Only one column can be {TARGETS[target]}.")
-    return problems
-
-
-def split_full_name(full: str) -> tuple[str, str]:
-    """'Ada Lovelace' -> ('Ada', 'Lovelace'); 'Lovelace, Ada' -> ('Ada', 'Lovelace'); 'Cher' -> ('Cher', '')."""
-    full = " ".join(full.split())
-    if "," in full:
-        last, first = (p.strip() for p in full.split(",", 1))
-        return first, last
-    first, _, last = full.rpartition(" ")
-    return (first, last) if first else (last, "")
-
-
-@dataclass
-class RowError(Exception):
-    column: str
-    value: str
-    reason: str
-
-
-class RowReader:
-    """Turns one CSV row into a tuple for bulk_hopper (ROW_COLUMNS order), or raises RowError."""
-
-    def __init__(self, headers: list[str], mapping: dict[str, str], region: str) -> None:
-        self.book = PhoneBook(region)
-        self.fields: dict[str, int] = {}
-        self.attributes: list[tuple[int, str]] = []
-        for i, header in enumerate(headers):
-            target = mapping.get(header, ATTRIBUTE)
-            if target == ATTRIBUTE:
-                self.attributes.append((i, header))
-            elif target != IGNORE:
-                self.fields[target] = i
-        self.headers = headers
-        self.phone_index = self.fields[PHONE]
-        self.phone_column = headers[self.phone_index]
-
-    def phone_of(self, cells: list[str]) -> str:
-        """The row's phone cell as written."""
-        return cells[self.phone_index].strip() if self.phone_index < len(cells) else ""
-
-    def read(self, line: int, cells: list[str]) -> tuple:
-        raw_phone = self.phone_of(cells)
-        if not raw_phone:
-            raise RowError(self.phone_column, "", "missing phone number")
-        try:
-            phone = self.book.normalise(raw_phone)
-        except BadPhone as exc:
-            raise RowError(self.phone_column, raw_phone, f"invalid phone number: {exc}") from None
-
-        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in self.fields.items()}
-        first, last = values.get("first_name", ""), values.get("last_name", "")
-        if values.get(FULL_NAME) and not (first or last):
-            first, last = split_full_name(values[FULL_NAME])
-        values["first_name"], values["last_name"] = first, last
-
-        for name, limit in _MAX_LENGTH.items():
-            if len(values.get(name, "")) > limit:
-                column = self.headers[self.fields.get(name, self.fields.get(FULL_NAME, 0))]
-                raise RowError(column, values[name], f"longer than {limit} characters")
-        email = values.get("email", "")
-        if email and not (len(email) <= 254 and _PLAIN_EMAIL.fullmatch(email)):
-            try:
-                validate_email(email)
-            except ValidationError:
-                raise RowError(self.headers[self.fields["email"]], email, "invalid email address") from None
-
-        zone = phone.timezone
-        given_zone = values.get("timezone", "")
-        if given_zone:
-            names = [_ZONES.get(z.strip().lower()) for z in given_zone.split(",") if z.strip()]
-            if not names or None in names:
-                raise RowError(
-                    self.headers[self.fields["timezone"]],
-                    given_zone,
-                    "unknown timezone (use an IANA name such as America/Chicago)",
-                )
-            zone = ",".join(sorted(set(names)))
-            if len(zone) > TIMEZONE_MAX:
-                raise RowError(self.headers[self.fields["timezone"]], given_zone, "too many timezones")
-
-        attributes = {}
-        for i, header in self.attributes:
-            if i < len(cells) and cells[i].strip():
-                attributes[header] = cells[i].strip()
-        for i in range(len(self.headers), len(cells)):
-            if cells[i].strip():
-                attributes[f"Column {i + 1}"] = cells[i].strip()
-        if phone.extension:
-            attributes["phone_extension"] = phone.extension
-
-        return (
-            line,
-            phone.e164,
-            first,
-            last,
-            values.get("company", ""),
-            email,
-            zone,
-            values.get("consent_source", ""),
-            json.dumps(attributes, ensure_ascii=False),
-        )
-
-
-def read_lead_table(data: bytes, region: str) -> Table:
+ERROR_VALUE_MAX = 200  # characters of a rejected value kept in the report
+# Asking the broker to take an import: a few quick tries, then the sweep (requeue_stalled_imports) takes over.
+QUEUE_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+MAPPING_SAMPLE_ROWS = 200  # rows read to rank phone columns and show first values
+def read_lead_table(data: bytes | Opener, region: str, sheet: str = "") -> Table:
     """read_table, plus one judgement: a first row that names no lead field but holds a phone number is data,
     not a header (a list exported without headers), so it is imported rather than lost."""
-    table = read_table(data)
+    table = read_table(data, sample_rows=MAPPING_SAMPLE_ROWS, sheet=sheet)
     if not any(header_key(h) in _SYNONYM_INDEX for h in table.headers):
         book = PhoneBook(region)
-        if any(_is_phone(book, cell.strip()) for cell in table.header_cells if cell.strip()):
+        if any(is_phone(book, cell.strip()) for cell in table.header_cells if cell.strip()):
             return table.without_header()
     return table
 
 
-def start_import(campaign: Campaign, data: bytes, name: str, user=None) -> LeadImport:
-    """Read the upload and detect its columns; refuses (UnreadableFile) a file that is not a lead table."""
-    table = read_lead_table(data, campaign.default_region)
+def start_import(campaign: Campaign, data: bytes, name: str, user=None, sheet: str = "") -> LeadImport:
+    """Read the upload (CSV text, or an .xlsx workbook's `sheet`, default the first) and detect its columns;
+    refuses (UnreadableFile) a file that is not a lead table."""
+    table = read_lead_table(data, campaign.default_region, sheet)
     if not table.sample:
         raise UnreadableFile(
             f"The file has column names ({', '.join(h for h in table.headers if h)}) but no rows of leads below "
@@ -271,6 +71,7 @@ def start_import(campaign: Campaign, data: bytes, name: str, user=None) -> LeadI
         original_name=name[:255],
         encoding=table.encoding,
         delimiter=table.delimiter,
+        sheet=sheet,
         mapping=mapping,
     )
     lead_import.file.save(name, ContentFile(data), save=False)
@@ -279,18 +80,62 @@ def start_import(campaign: Campaign, data: bytes, name: str, user=None) -> LeadI
 
 
 def open_table(lead_import: LeadImport) -> Table:
+    """The stored upload's table, streamed from storage on every pass (a 1M-row file is never held whole)."""
+    storage, name = lead_import.file.storage, lead_import.file.name
+
+    def opener():
+        stored = storage.open(name, "rb")
+        inner = getattr(stored, "file", None)
+        if isinstance(inner, io.BufferedIOBase):
+            return inner  # a local file: read it as a stream
+        with stored:
+            return io.BytesIO(stored.read())  # a remote storage without a stream: one copy in memory
+
+    return read_lead_table(opener, lead_import.campaign.default_region, lead_import.sheet)
+
+
+def sheet_names(lead_import: LeadImport) -> list[str]:
+    """The sheets of an uploaded workbook, [] for a CSV file."""
+    if lead_import.encoding != xlsx_reading.ENCODING:
+        return []
     with lead_import.file.open("rb") as f:
-        return read_lead_table(f.read(), lead_import.campaign.default_region)
+        return xlsx_reading.sheet_names(f.read())
+
+
+def pick_sheet(lead_import: LeadImport, sheet: str) -> None:
+    """Read another sheet of an uploaded workbook and detect its columns again (UnreadableFile if unusable)."""
+    with lead_import.file.open("rb") as f:
+        table = read_lead_table(f.read(), lead_import.campaign.default_region, sheet)
+    if not table.sample:
+        raise UnreadableFile(f"The sheet “{sheet}” has column names but no rows of leads below them.")
+    lead_import.mapping = detect_mapping(table.headers, table.sample, lead_import.campaign.default_region)
+    lead_import.sheet = sheet
+    lead_import.save(update_fields=["mapping", "sheet"])
 
 
 def queue(lead_import: LeadImport, mapping: dict[str, str]) -> None:
-    """Save the confirmed mapping and hand the import to a worker once this transaction commits."""
-    from .tasks import run_import as run_import_task
+    """Save the confirmed mapping and hand the import to a worker once this transaction commits.
 
+    A broker that stays down through QUEUE_RETRY leaves the import queued; requeue_stalled_imports sends it again."""
     lead_import.mapping = mapping
     lead_import.status = LeadImport.Status.QUEUED
-    lead_import.save(update_fields=["mapping", "status"])
-    transaction.on_commit(lambda: run_import_task.delay(lead_import.pk))
+    lead_import.queued_at = timezone.now()
+    lead_import.save(update_fields=["mapping", "status", "queued_at"])
+    transaction.on_commit(lambda: send(lead_import.pk))
+
+
+def send(import_id: int) -> bool:
+    """Ask the broker to run the import (bounded retry); False when it could not be reached."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from .tasks import run_import as run_import_task
+
+    try:
+        run_import_task.apply_async((import_id,), retry=True, retry_policy=QUEUE_RETRY)
+    except (BrokerError, OSError) as exc:
+        log.warning("import %s: broker unreachable (%s); the sweep will queue it again", import_id, exc)
+        return False
+    return True
 
 
 class ImportTakenOver(Exception):
@@ -311,19 +156,19 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
     if lead_import.status != LeadImport.Status.RUNNING:
         try:
             total = sum(1 for _ in table.rows())
-        except csv.Error as exc:
-            return _fail(lead_import, f"The file is not a readable table ({exc}).")
+        except UnreadableFile as exc:
+            return _fail(lead_import, str(exc))
         LeadImport.objects.filter(pk=import_id, processed_rows=0).update(
             status=LeadImport.Status.RUNNING, total_rows=total
         )
         lead_import.refresh_from_db()
 
     rows = table.rows()
-    seen: dict[str, int] = {}
+    seen: dict[int, int] = {}  # E.164 digits as a number -> first line: half the memory of str keys
     position = lead_import.processed_rows
     for line, cells in islice(rows, position):  # resuming: rebuild the in-file dedupe state, write nothing
         try:
-            seen.setdefault(reader.read(line, cells)[1], line)
+            seen.setdefault(int(reader.read(line, cells)[1][1:]), line)
         except RowError:
             pass
 
@@ -332,6 +177,8 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
             position = _import_chunk(lead_import, reader, chunk, seen, position)
     except ImportTakenOver:
         return LeadImport.objects.get(pk=import_id)
+    except UnreadableFile as exc:
+        return _fail(LeadImport.objects.get(pk=import_id), str(exc))
     LeadImport.objects.filter(pk=import_id, status=LeadImport.Status.RUNNING).update(
         status=LeadImport.Status.DONE, finished_at=timezone.now()
     )
@@ -339,7 +186,7 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
 
 
 def _import_chunk(
-    lead_import: LeadImport, reader: RowReader, chunk: list[tuple[int, list[str]]], seen: dict[str, int], position: int
+    lead_import: LeadImport, reader: RowReader, chunk: list[tuple[int, list[str]]], seen: dict[int, int], position: int
 ) -> int:
     rows, errors, raw_phones = [], [], {}
     invalid = duplicates = 0
@@ -348,18 +195,20 @@ def _import_chunk(
             row = reader.read(line, cells)
         except RowError as exc:
             invalid += 1
-            errors.append({"line": line, "column": exc.column, "value": exc.value, "reason": exc.reason})
+            value = exc.value if len(exc.value) <= ERROR_VALUE_MAX else exc.value[:ERROR_VALUE_MAX] + "…"
+            errors.append({"line": line, "column": exc.column, "value": value, "reason": exc.reason})
             continue
         e164 = row[1]
-        first = seen.get(e164)
+        number = int(e164[1:])
+        first = seen.get(number)
         if first is not None:
             duplicates += 1
+            column, raw = reader.phone_of(cells)
             errors.append(
-                {"line": line, "column": reader.phone_column, "value": reader.phone_of(cells),
-                 "reason": f"duplicate of line {first} in this file"}
+                {"line": line, "column": column, "value": raw, "reason": f"duplicate of line {first} in this file"}
             )
             continue
-        seen[e164] = line
+        seen[number] = line
         raw_phones[line] = reader.phone_of(cells)
         rows.append(row)
 
@@ -371,10 +220,8 @@ def _import_chunk(
             raise ImportTakenOver
         result = add_to_hopper(locked.campaign_id, locked.pk, rows, timezone.now())
         for line in result.duplicate_lines:
-            errors.append(
-                {"line": line, "column": reader.phone_column, "value": raw_phones[line],
-                 "reason": "already in this campaign"}
-            )
+            column, raw = raw_phones[line]
+            errors.append({"line": line, "column": column, "value": raw, "reason": "already in this campaign"})
         errors.sort(key=lambda e: e["line"])
         LeadImport.objects.filter(pk=locked.pk).update(
             processed_rows=position + len(chunk),
@@ -443,11 +290,3 @@ ERROR_COLUMNS = ("line", "column", "value", "reason")
 def error_rows(lead_import: LeadImport) -> Iterator[tuple]:
     for e in lead_import.errors:
         yield tuple(e[c] for c in ERROR_COLUMNS)
-
-
-def _is_phone(book: PhoneBook, value: str) -> bool:
-    try:
-        book.normalise(value)
-    except BadPhone:
-        return False
-    return True

@@ -218,6 +218,7 @@ class LeadImport(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED)
     encoding = models.CharField(max_length=40, blank=True)
     delimiter = models.CharField(max_length=4, blank=True)
+    sheet = models.CharField(max_length=100, blank=True, help_text="Sheet of an .xlsx workbook; blank: the first")
     mapping = models.JSONField(default=dict, blank=True, help_text="CSV column -> lead field")
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
@@ -228,6 +229,7 @@ class LeadImport(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text='[{"line", "column", "value", "reason"}]')
     failure = models.TextField(blank=True, help_text="Why the file could not be read")
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -26,6 +26,12 @@ from crm.models import Lead
 TIMEZONE_MAX = Lead._meta.get_field("timezone").max_length
 _PLAIN = re.compile(r"^\s*\+?[\d\s().\-/]+$")
 _NOT_DIGIT = re.compile(r"\D")
+CACHE_MAX = 50_000  # remembered answers per PhoneBook
+# What Excel shows for a long number in a General-format cell: "1.41555E+10" (digits after the 6th are lost).
+_SCIENTIFIC = re.compile(r"^\s*\d+(?:[.,]\d+)?[eE]\+?\d+\s*$")
+# Regions tried, in order, to name the country a number without its +code belongs to when it is not valid for
+# the campaign's region: where lead lists sent to a US/CA/GB business most often come from.
+_OTHER_REGIONS = ("GB", "CA", "AU", "IE", "DE", "FR", "ES", "IT", "NL", "MX", "BR", "IN", "NZ", "ZA", "PH")
 
 _PARSE_REASONS = {
     NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
@@ -71,12 +77,16 @@ class PhoneBook:
             key = raw
         found = self._cache.get(key)
         if found is None:
+            if len(self._cache) >= CACHE_MAX:
+                self._cache.clear()  # lists repeat formats and numbers close together; keeps 1M-row imports small
             found = self._cache[key] = self._work_out(raw, key)
         if isinstance(found, str):
             raise BadPhone(found)
         return found
 
     def _work_out(self, raw: str, key: str) -> Phone | str:
+        if _SCIENTIFIC.match(raw):
+            return f"Excel turned this number into {raw.strip()}; re-export the column as text"
         plain = nanp_number(key, self._nanp)
         if plain is not None and (ntype := number_type(plain)) != PhoneNumberType.UNKNOWN:
             return Phone(f"+1{plain.national_number}", self._zones(plain, ntype), "")
@@ -87,12 +97,42 @@ class PhoneBook:
             if digits.startswith("00") and not raw.lstrip().startswith("+"):
                 number, ntype, _ = self._parse("+" + digits[2:])
         if number is None:
-            return reason
+            return self._elsewhere(raw) or reason
         return Phone(
             phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
             self._zones(number, ntype),
             number.extension or "",
         )
+
+    def _elsewhere(self, raw: str) -> str:
+        """"not a valid US number, but a valid GB number …" when a number written without its +code is valid for
+        another country (national format with trunk 0, or the country code without its +); else ""."""
+        if raw.lstrip().startswith(("+", "00")):
+            return ""  # written for a country already: the reason names it
+        digits = _NOT_DIGIT.sub("", raw)
+        try:
+            number = phonenumbers.parse("+" + digits)
+        except NumberParseException:
+            number = None
+        if number is not None and number_type(number) != PhoneNumberType.UNKNOWN:
+            region = phonenumbers.region_code_for_country_code(number.country_code)  # +44: GB, not GG
+            return f"not a valid {self.region} number, but a valid {region} number missing its +: write +{digits}"
+        if not digits.startswith("0"):
+            return ""  # not written in another country's national format (trunk prefix 0)
+        for region in _OTHER_REGIONS:
+            if region == self.region:
+                continue
+            try:
+                number = phonenumbers.parse(raw, region)
+            except NumberParseException:
+                continue
+            code = phonenumbers.country_code_for_region(region)
+            if number.country_code == code and number_type(number) != PhoneNumberType.UNKNOWN:
+                return (
+                    f"not a valid {self.region} number, but a valid {region} number: write it with its country "
+                    f"code, +{code} …"
+                )
+        return ""
 
     def _parse(self, raw: str) -> tuple[phonenumbers.PhoneNumber | None, int, str]:
         try:

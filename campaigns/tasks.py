@@ -4,7 +4,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import imports
+from . import import_housekeeping, imports
 
 TRANSIENT = (OperationalError, InterfaceError)
 
@@ -25,3 +25,15 @@ def run_import(self, import_id: int) -> None:
     except Exception as exc:
         imports.fail(import_id, exc)
         raise
+
+
+@shared_task(name="campaigns.tasks.requeue_stalled_imports", ignore_result=True)
+def requeue_stalled_imports() -> list[int]:
+    """Beat: send again imports queued while the broker was down (IMPORT_REQUEUE_AFTER_SECONDS)."""
+    return import_housekeeping.requeue_stalled_imports()
+
+
+@shared_task(name="campaigns.tasks.delete_old_uploads", ignore_result=True)
+def delete_old_uploads() -> list[int]:
+    """Beat: delete lead files older than IMPORT_UPLOAD_RETENTION_DAYS."""
+    return import_housekeeping.delete_old_uploads()

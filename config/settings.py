@@ -147,7 +147,13 @@ DIALER_INPROCESS = env("DIALER_INPROCESS", default="auto")
 CELERY_BEAT_SCHEDULE = {
     "dialer-tick": {"task": "dialer.tasks.tick", "schedule": DIALER_TICK_SECONDS},
     "dialer-sweep": {"task": "dialer.tasks.sweep", "schedule": DIALER_SWEEP_SECONDS},
+    "imports-requeue": {"task": "campaigns.tasks.requeue_stalled_imports", "schedule": 60.0},
+    "imports-delete-old-uploads": {"task": "campaigns.tasks.delete_old_uploads", "schedule": 3600.0},
 }
+# Lead imports: upload limit (checked while receiving), re-queue after a broker outage, upload retention.
+IMPORT_MAX_UPLOAD_MB = env.float("IMPORT_MAX_UPLOAD_MB", default=50.0)
+IMPORT_REQUEUE_AFTER_SECONDS = env.float("IMPORT_REQUEUE_AFTER_SECONDS", default=300.0)
+IMPORT_UPLOAD_RETENTION_DAYS = env.float("IMPORT_UPLOAD_RETENTION_DAYS", default=30.0)
 
 # Telephony and vendors. "sim" telephony and "rehearsal" providers run everything offline.
 TELEPHONY = env("TELEPHONY", default="sim")

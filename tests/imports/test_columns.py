@@ -15,7 +15,7 @@ def test_header_synonyms_map_to_lead_fields():
         "E-mail": "email",
         "Time zone": "timezone",
         "Opt-in source": "consent_source",
-        "Tel": "attribute",  # the first phone-like column wins; a second one is kept as an attribute
+        "Tel": "phone_2",  # a second phone column is tried when the first holds no valid number
     }
 
 

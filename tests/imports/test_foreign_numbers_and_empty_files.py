@@ -38,3 +38,25 @@ def test_a_file_with_column_names_but_no_rows_is_refused_saying_so(campaign, con
 
     assert "no rows" in str(refused.value)
     assert not LeadImport.objects.exists()
+
+
+@pytest.mark.parametrize("written", ["1.41555E+10", "2.01555E+09", "2,01555E+9"])
+def test_a_number_excel_turned_into_scientific_notation_is_named_so(import_csv, written):
+    result = import_csv(f'Name,Phone\nAda,"{written}"\n')
+
+    assert result.errors[0]["reason"] == (
+        f"invalid phone number: Excel turned this number into {written}; re-export the column as text"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("07911 123456", "not a valid US number, but a valid GB number: write it with its country code, +44 …"),
+        ("447911123456", "not a valid US number, but a valid GB number missing its +: write +447911123456"),
+    ],
+)
+def test_a_number_of_another_country_written_without_its_plus_says_which_country(import_csv, written, reason):
+    result = import_csv(f'Name,Phone\nAda,"{written}"\n')
+
+    assert result.errors[0]["reason"] == f"invalid phone number: {reason}"

@@ -16,13 +16,20 @@ XLSX = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256))
         (b"", "The file is empty."),
         (b"\r\n \r\n\t\n", "The file is empty."),
         (PNG, "This file is binary, not a text table: export the list as CSV and upload that."),
-        (XLSX, "This is an Excel workbook, not a CSV file: save it as CSV and upload that."),
+        (
+            XLSX,
+            "This file is a zip archive, not an Excel .xlsx workbook: save the list as .xlsx or CSV and upload that.",
+        ),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)),
+            "This is an old Excel .xls workbook: save it as .xlsx or CSV and upload that.",
+        ),
         (
             b"First name,Last name,Company\nAda,Lovelace,Analytical\nBen,Franklin,Post\n",
             "No column holds phone numbers: name the phone column Phone, Mobile, Tel or Cell and upload again.",
         ),
     ],
-    ids=["empty", "blank-lines-only", "binary", "excel", "no-phone-column"],
+    ids=["empty", "blank-lines-only", "binary", "broken-xlsx", "xls", "no-phone-column"],
 )
 def test_it_is_refused_with_one_clear_sentence(campaign, data, sentence):
     with pytest.raises(UnreadableFile) as refused:

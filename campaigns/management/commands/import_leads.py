@@ -1,4 +1,5 @@
-"""python manage.py import_leads --campaign <slug> <file.csv> [--json]: the web import's engine, run in place."""
+"""python manage.py import_leads --campaign <slug> <file.csv|file.xlsx> [--sheet NAME] [--json]: the web
+import's engine, run in place."""
 from __future__ import annotations
 
 import json
@@ -13,11 +14,12 @@ from campaigns.models import Campaign, LeadImport
 
 
 class Command(BaseCommand):
-    help = "Import a CSV lead list into a campaign; bad rows are reported, not fatal (exit 2 if unreadable)."
+    help = "Import a CSV or .xlsx lead list into a campaign; bad rows are reported, not fatal (exit 2 if unreadable)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--campaign", required=True, help="Campaign slug")
-        parser.add_argument("file", help="CSV file to import")
+        parser.add_argument("file", help="CSV or .xlsx file to import")
+        parser.add_argument("--sheet", default="", help="Sheet of an .xlsx workbook (default: the first)")
         parser.add_argument("--json", action="store_true", help="Print the report as JSON")
 
     def handle(self, *args, **options) -> None:
@@ -28,7 +30,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         try:
             data = path.read_bytes()
-            lead_import = imports.start_import(campaign, data, path.name)
+            lead_import = imports.start_import(campaign, data, path.name, sheet=options["sheet"])
         except (OSError, UnreadableFile) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             sys.stderr.write(f"{path}: {reason}\n")
