@@ -150,13 +150,16 @@ class EchoGuard:
         self.delay, self.loss, self.spread = best_d, loss, spread
 
 
-def repeats_agent(heard: str, agent_words: list[str], min_words: int = 2, share: float = 0.8) -> bool:
+def repeats_agent(heard: str, agent_words: list[str], share: float = 0.8) -> bool:
     """Is a transcript the agent's own words coming back (echo transcribed), not the caller speaking?
-    True when it has at least `min_words` words and `share` of them match the agent's words in order."""
+    True when `share` of its words match the agent's words in order; a single word only when it is one of the
+    agent's and at least 5 letters long ("understood", "goodbye": never "no", "yes", "stop", "wait")."""
     from voice.turns import words_of
 
     words = words_of(heard)
-    if len(words) < min_words or not agent_words:
+    if not words or not agent_words:
         return False
+    if len(words) == 1:
+        return len(words[0]) >= 5 and words[0] in agent_words
     matched = sum(b.size for b in SequenceMatcher(None, words, agent_words, autojunk=False).get_matching_blocks())
     return matched >= share * len(words)

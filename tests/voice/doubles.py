@@ -130,3 +130,48 @@ class CountingTTS(LocalTTS):
     async def open(self, voice: str):
         TTS_OPENS.append(self.call_sid)
         return await super().open(voice)
+
+
+_PARROTED: dict[str, list] = {}  # call sid -> STT streams that transcribe the agent's own words (echo)
+
+
+class ParrotTTS(LocalTTS):
+    """The rehearsal voice; every piece it is given also reaches the call's `ParrotSTT`, as a speakerphone would."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.call_sid = ""
+
+    @classmethod
+    def for_call(cls, context: CallContext) -> ParrotTTS:
+        tts = super().for_call(context)
+        tts.call_sid = context.call_sid
+        return tts
+
+    async def open(self, voice: str):
+        stream = await super().open(voice)
+        push, sid = stream.push, self.call_sid
+
+        async def parroting_push(text: str) -> None:
+            for stt in _PARROTED.get(sid, ()):
+                stt.hear_echo(text)
+            await push(text)
+
+        stream.push = parroting_push
+        return stream
+
+
+class _ParrotSTTStream(RehearsalSTTStream):
+    def hear_echo(self, text: str) -> None:
+        """The agent's piece comes back through the caller's microphone and is transcribed 300 ms later."""
+        final = Transcript(text=text, is_final=True, speech_final=True)
+        asyncio.get_running_loop().call_later(0.3, self._events.put_nowait, final)
+
+
+class ParrotSTT(RehearsalSTT):
+    """The rehearsal STT, plus a transcript of each piece the agent says (an STT hearing the echo)."""
+
+    async def open(self) -> _ParrotSTTStream:
+        stream = _ParrotSTTStream(self.call_sid, self.latency)
+        _PARROTED.setdefault(self.call_sid, []).append(stream)
+        return stream

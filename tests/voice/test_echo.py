@@ -57,6 +57,7 @@ def test_a_transcript_of_the_agents_own_words_is_not_the_caller():
     assert repeats_agent("we help sales teams book", agent)
     assert not repeats_agent("sorry, who is this?", agent)
     assert not repeats_agent("yes", agent)  # too short to tell; the backchannel rule handles it
+    assert repeats_agent("Meetings.", agent) and not repeats_agent("Work.", agent) and not repeats_agent("No.", ["no"])
     assert not repeats_agent("how much does it cost for sales teams", agent)
 
 
@@ -97,3 +98,15 @@ def test_on_a_speakerphone_a_real_interruption_still_stops_the_agent_as_fast(voi
     assert m.interruptions == 1
     # the same decision point, give or take the two runs' scheduling (the frame-exact check is the unit test above)
     assert over_with_echo <= over_without + 3, (over_with_echo, over_without)
+
+
+def test_a_transcript_of_the_agents_echo_is_not_taken_for_the_caller(voice_server, monkeypatch):
+    providers = __import__("voice.providers.factory", fromlist=["PROVIDERS"]).PROVIDERS
+    monkeypatch.setitem(providers["tts"], "rehearsal", "tests.voice.doubles.ParrotTTS")
+    monkeypatch.setitem(providers["stt"], "rehearsal", "tests.voice.doubles.ParrotSTT")
+    call = live_call(long_opening_campaign())
+    log, m = converse(call, "not_interested", max_seconds=60)
+
+    assert m.echo_transcripts > 0  # the STT did transcribe the agent's own words
+    assert m.interruptions == 0 and log.clears == 0
+    assert [t.text for t in caller_turns(call)] == log.said  # and none of them became a caller turn

@@ -44,6 +44,7 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
         self.vad = VoiceActivity(self.turn.vad_mode, self.turn.voice_floor)
         self.echo = EchoGuard()  # the agent's own voice coming back is not the caller
         self.last_agent_words: list[str] = []  # the last finished reply's final piece, for echo transcripts
+        self.recent_pieces: deque[tuple[float, str]] = deque(maxlen=8)  # (pushed at, piece), for the same
         self.last_agent_end_t = 0.0
         self.context: CallContext = info.context
         self.voice = str(info.script.get("voice") or "")

@@ -118,6 +118,7 @@ class ReplyPipeline:
         if r.t_ready is None:
             r.t_ready = perf_counter()
         r.segments.append(piece)
+        self.recent_pieces.append((perf_counter(), piece))  # what an echo of the agent may say shortly
         await tts.push(piece)
         if r.t_push is None:
             r.t_push = perf_counter()

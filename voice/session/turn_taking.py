@@ -13,7 +13,7 @@ from voice.session.safeguards import OPT_OUT_NOTE
 from voice.session.state import INTERRUPTIBLE
 from voice.turns import is_backchannel, same_words, should_interrupt, words_of
 
-ECHO_TAIL_S = 0.6  # after a reply ends, its last words may still come back as echo this long
+ECHO_TAIL_S = 1.0  # a piece pushed or finished this recently may still come back as echo
 
 
 class TurnTaking:
@@ -166,14 +166,15 @@ class TurnTaking:
 
     def _repeats_agent(self, text: str) -> bool:
         """Is this transcript the words the agent is speaking (or just spoke) coming back as echo?"""
+        now = perf_counter()
+        pieces = [piece for t, piece in self.recent_pieces if now - t < ECHO_TAIL_S]
         r = self.current
         if r is not None and not r.cleared and r.frames_sent and r.segments:  # playing, not a speculation
-            agent = words_of(" ".join(r.segments[max(0, r.heard - 1) :]))
-        elif perf_counter() - self.last_agent_end_t < ECHO_TAIL_S:
-            agent = self.last_agent_words
-        else:
-            return False
-        return repeats_agent(text, agent)
+            pieces[:0] = r.segments[max(0, r.heard - 1) :]
+        agent = words_of(" ".join(pieces))
+        if now - self.last_agent_end_t < ECHO_TAIL_S:
+            agent += self.last_agent_words
+        return bool(agent) and repeats_agent(text, agent)
 
     async def _caller_turn_ended(self, text: str) -> None:
         now = perf_counter()
