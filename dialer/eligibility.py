@@ -194,14 +194,14 @@ def explain_campaign(campaign: Campaign, now: dt.datetime | None = None) -> dict
     beat = heartbeat.last()
     if campaign.status == Campaign.Status.RUNNING and not heartbeat.alive(now):
         reasons.append(Reason("no_heartbeat", "No dialer heartbeat in the last minute: is the worker/beat running?"))
-    values = windows.hopper_timezone_values(campaign)
+    values = windows.hopper_timezone_values(campaign, fresh=True)
     zones = sorted({z.key: z for v in values for z in lawful.lead_zones(v, campaign)}.values(), key=lambda z: z.key)
     if zones and not windows.dialable_timezones(campaign, now):
         window = _campaign_window_reason(campaign, zones, now)
         if window:
             reasons.append(window)
     rules, blocked = [], set()
-    for zone_value, code in lawful.hopper_pairs(campaign):
+    for zone_value, code in lawful.hopper_pairs(campaign, fresh=True):
         if not jurisdictions.allows(code, lawful.lead_zones(zone_value, campaign), now):
             blocked.add(code)
     codes = {code for _, code in lawful.hopper_pairs(campaign)}
