@@ -90,8 +90,13 @@ def explain_number(phone: str, *, campaign: Campaign | None = None, at: dt.datet
     except phonenumbers.NumberParseException:
         number, valid = None, False
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if number else phone
-    if not valid:
-        reasons.append(Reason("invalid_number", f"{phone} is not a valid phone number"))
+    if not valid:  # nothing else can be said of a number that does not exist: only this reason
+        reason = Reason("invalid_number", f"{phone} is not a valid phone number")
+        return {
+            "number": e164, "campaign": campaign.slug if campaign else None,
+            "at": now.astimezone(dt.UTC).isoformat(), "dial": False, "jurisdiction": "", "zones": [],
+            "local_time": "", "rules": [], "reasons": [asdict(reason)],
+        }  # fmt: skip
     lead = Lead.objects.filter(phone=e164).first()
     if lead is not None and lead.jurisdiction is not None:
         code = lead.jurisdiction
@@ -172,7 +177,9 @@ def _campaign_reasons(campaign: Campaign, lead: Lead | None, zones: list[ZoneInf
     elif entry.state not in CampaignLead.DIALABLE_STATES:
         reasons.append(Reason("lead_state", f"The lead is {entry.get_state_display().lower()} in this campaign"))
     if entry.next_attempt_at and entry.next_attempt_at > now:
-        reasons.append(Reason("retry_pending", f"Next attempt due at {entry.next_attempt_at.isoformat()}"))
+        due = entry.next_attempt_at
+        when = for_people(due, now, zones[0]) + f" ({for_people(due, now)})" if zones else for_people(due, now)
+        reasons.append(Reason("retry_pending", f"Next attempt due at {when}"))
     return reasons
 
 
