@@ -104,11 +104,6 @@ def outside_values(campaign: Campaign, now: dt.datetime, values: Iterable[str]) 
     return sorted(v for v in set(values) if not timezone_value_inside(v, campaign, now))
 
 
-def dialable_timezones(campaign: Campaign, now: dt.datetime) -> list[str]:
-    """The `Lead.timezone` values of this campaign's hopper that may be dialed at `now` (filtered in SQL)."""
-    return inside_values(campaign, now, hopper_timezone_values(campaign))
-
-
 def forget_cached_zones(campaign_id: int | None = None) -> None:
     if campaign_id is None:
         _values_cache.clear()
