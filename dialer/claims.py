@@ -23,7 +23,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, CampaignLead
 from crm.models import Call, DoNotCall
 
-from . import lawful, pacing, windows
+from . import jurisdictions, lawful, pacing, windows
 
 log = logging.getLogger(__name__)
 
@@ -72,27 +72,26 @@ def claim_due_leads(
         free = min(free, settings.DIALER_CLAIM_BATCH)
         if free <= 0:
             return []
-        zones = windows.dialable_timezones(campaign, now)
-        if not zones:
-            return []
+        known_values = windows.hopper_timezone_values(campaign)
         tokens = pacing.take(campaign.pk, campaign.calls_per_second, free)
         if tokens <= 0:
             return []
         due = CampaignLead.objects.select_for_update(skip_locked=True, of=("self",))
-        rows = list(
+        fetched = list(
             lawful.apply_to_claim(due, campaign, now)
             .filter(
                 Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
                 campaign_id=campaign_id,
                 state__in=CampaignLead.DIALABLE_STATES,
                 attempts__lt=campaign.max_attempts,
-                lead__timezone__in=zones,
             )
+            .exclude(lead__timezone__in=windows.outside_values(campaign, now, known_values))
             .exclude(lead__phone__in=DoNotCall.objects.values("phone"))
             .exclude(lead_id__in=active_lead_ids())
             .order_by(F("next_attempt_at").asc(nulls_first=True), "id")
-            .values_list("id", "lead_id", "attempts")[:tokens]
+            .values_list("id", "lead_id", "attempts", "lead__timezone", "lead__jurisdiction")[:tokens]
         )
+        rows = _judge_unseen(campaign, now, fetched, known_values)
         created = _insert_calls(campaign, rows) if rows else {}
         rows = [r for r in rows if r[0] in created]
         if len(rows) < tokens:
@@ -106,6 +105,38 @@ def claim_due_leads(
         if dispatch is not None:
             transaction.on_commit(lambda: dispatch(call_ids))
     return call_ids
+
+
+def _judge_unseen(
+    campaign: Campaign, now: dt.datetime, fetched: list[tuple[int, int, int, str, str]], known_values: list[str]
+) -> list[tuple[int, int, int]]:
+    """The fetched (row id, lead id, attempts, timezone, jurisdiction) that may be dialed at `now`, as
+    (row id, lead id, attempts).
+
+    The claim SQL excludes what the per-process caches know to be outside the window or forbidden by a state
+    rule; a timezone or (timezone, jurisdiction) pair the caches have not seen yet (a lead imported or edited
+    since) passed unfiltered and is judged here, then noted so later claims filter it in SQL.
+    """
+    known = set(known_values)
+    known_pairs = set(lawful.hopper_pairs(campaign))
+    new_values: set[str] = set()
+    new_pairs: set[tuple[str, str]] = set()
+    allowed = []
+    for row_id, lead_id, attempts, zone_value, code in fetched:
+        if zone_value not in known:
+            new_values.add(zone_value)
+            if not windows.timezone_value_inside(zone_value, campaign, now):
+                continue
+        if code in jurisdictions.RULES and (zone_value, code) not in known_pairs:
+            new_pairs.add((zone_value, code))
+            if not jurisdictions.allows(code, lawful.lead_zones(zone_value, campaign), now):
+                continue
+        allowed.append((row_id, lead_id, attempts))
+    if new_values:
+        windows.note_timezone_values(campaign.pk, new_values)
+    if new_pairs:
+        lawful.note_pairs(campaign.pk, new_pairs)
+    return allowed
 
 
 def _insert_calls(campaign: Campaign, rows: list[tuple[int, int, int]]) -> dict[int, int]:

@@ -90,8 +90,13 @@ def explain_number(phone: str, *, campaign: Campaign | None = None, at: dt.datet
     except phonenumbers.NumberParseException:
         number, valid = None, False
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if number else phone
-    if not valid:
-        reasons.append(Reason("invalid_number", f"{phone} is not a valid phone number"))
+    if not valid:  # nothing else can be said of a number that does not exist: only this reason
+        reason = Reason("invalid_number", f"{phone} is not a valid phone number")
+        return {
+            "number": e164, "campaign": campaign.slug if campaign else None,
+            "at": now.astimezone(dt.UTC).isoformat(), "dial": False, "jurisdiction": "", "zones": [],
+            "local_time": "", "rules": [], "reasons": [asdict(reason)],
+        }  # fmt: skip
     lead = Lead.objects.filter(phone=e164).first()
     if lead is not None and lead.jurisdiction is not None:
         code = lead.jurisdiction
@@ -172,7 +177,9 @@ def _campaign_reasons(campaign: Campaign, lead: Lead | None, zones: list[ZoneInf
     elif entry.state not in CampaignLead.DIALABLE_STATES:
         reasons.append(Reason("lead_state", f"The lead is {entry.get_state_display().lower()} in this campaign"))
     if entry.next_attempt_at and entry.next_attempt_at > now:
-        reasons.append(Reason("retry_pending", f"Next attempt due at {entry.next_attempt_at.isoformat()}"))
+        due = entry.next_attempt_at
+        when = for_people(due, now, zones[0]) + f" ({for_people(due, now)})" if zones else for_people(due, now)
+        reasons.append(Reason("retry_pending", f"Next attempt due at {when}"))
     return reasons
 
 
@@ -181,8 +188,9 @@ def explain_campaign(campaign: Campaign, now: dt.datetime | None = None) -> dict
 
     Returns {"dialing": bool (nothing holds it back), "reasons": [Reason as dict], "rules": [rule
     descriptions with citations for the hopper's jurisdictions], "heartbeat": ISO-8601 | None,
-    "counts": {"dialable", "due", "do_not_call", "exhausted", "waiting", "busy_elsewhere", "in_flight"},
-    "next_retry": ISO-8601 | None}.
+    "counts": {"dialable", "due" (due and dialable now: inside the window, allowed by the state rules),
+    "due_outside_window", "due_held_by_law", "do_not_call", "exhausted", "waiting", "busy_elsewhere",
+    "in_flight"}, "next_retry": ISO-8601 | None, "next_opening": ISO-8601 | None}.
     """
     from django.utils import timezone
 
@@ -194,33 +202,32 @@ def explain_campaign(campaign: Campaign, now: dt.datetime | None = None) -> dict
     beat = heartbeat.last()
     if campaign.status == Campaign.Status.RUNNING and not heartbeat.alive(now):
         reasons.append(Reason("no_heartbeat", "No dialer heartbeat in the last minute: is the worker/beat running?"))
-    values = windows.hopper_timezone_values(campaign)
-    zones = sorted({z.key: z for v in values for z in lawful.lead_zones(v, campaign)}.values(), key=lambda z: z.key)
-    if zones and not windows.dialable_timezones(campaign, now):
-        window = _campaign_window_reason(campaign, zones, now)
-        if window:
-            reasons.append(window)
+    values = windows.hopper_timezone_values(campaign, fresh=True)
+    pairs = lawful.hopper_pairs(campaign, fresh=True)
+    outside = windows.outside_values(campaign, now, values)
     rules, blocked = [], set()
-    for zone_value, code in lawful.hopper_pairs(campaign):
+    for zone_value, code in pairs:
         if not jurisdictions.allows(code, lawful.lead_zones(zone_value, campaign), now):
             blocked.add(code)
-    codes = {code for _, code in lawful.hopper_pairs(campaign)}
-    for code in sorted(codes):
+    for code in sorted({code for _, code in pairs}):
         rules.append(jurisdictions.RULES[code].describe())
+    counts = _hopper_counts(campaign, now, outside, lawful.forbidden_now(campaign, now))
+    opening = _next_opening_of(campaign, outside, now)
+    if counts["due_outside_window"] and not counts["due"]:
+        reasons.append(_outside_window_reason(campaign, counts["due_outside_window"], opening, now))
     for code in sorted(blocked):
         rule = jurisdictions.RULES[code]
         reasons.append(Reason("jurisdiction_hours", f"{rule.name} leads are held back now by state law", rule.citation))
-    counts = _hopper_counts(campaign, now)
     if campaign.status == Campaign.Status.RUNNING and counts["in_flight"] >= campaign.max_concurrency:
         reasons.append(Reason("at_capacity", f"All {campaign.max_concurrency} lines are busy"))
-    if not counts["due"]:
+    if not counts["due"] and not counts["due_outside_window"] and not counts["due_held_by_law"]:
         parts = [f"{counts[k]} {label}" for k, label in (
             ("do_not_call", "on do-not-call"), ("exhausted", "out of attempts"),
             ("busy_elsewhere", "on a call in another campaign"), ("waiting", "waiting to retry"),
         ) if counts[k]]  # fmt: skip
         detail = "; ".join(parts) or "the hopper is empty"
         if counts["next_retry"]:
-            detail += f" (next retry at {counts['next_retry'].isoformat()})"
+            detail += f" (next retry at {for_people(counts['next_retry'], now)})"
         reasons.append(Reason("no_due_leads", f"No lead is due: {detail}"))
     next_retry = counts.pop("next_retry")
     return {
@@ -230,10 +237,61 @@ def explain_campaign(campaign: Campaign, now: dt.datetime | None = None) -> dict
         "heartbeat": beat.isoformat() if beat else None,
         "counts": counts,
         "next_retry": next_retry.isoformat() if next_retry else None,
+        "next_opening": opening[0].isoformat() if opening else None,
     }
 
 
-def _hopper_counts(campaign: Campaign, now: dt.datetime) -> dict:
+def _next_opening_of(
+    campaign: Campaign, values: list[str], now: dt.datetime
+) -> tuple[dt.datetime, ZoneInfo] | None:
+    """The soonest moment one of `values` (`Lead.timezone`, outside now) opens, with the zone it opens in.
+    A value of several zones opens when the last of them does."""
+    soonest = None
+    for value in values:
+        openings = [(next_opening(campaign, z, now), z) for z in lawful.lead_zones(value, campaign)]
+        if not openings or any(o is None for o, _ in openings):
+            continue
+        latest = max(openings, key=lambda pair: pair[0])
+        if soonest is None or latest[0] < soonest[0]:
+            soonest = latest
+    return soonest
+
+
+def _outside_window_reason(
+    campaign: Campaign, count: int, opening: tuple[dt.datetime, ZoneInfo] | None, now: dt.datetime
+) -> Reason:
+    leads = "1 lead is" if count == 1 else f"{count} leads are"
+    their = "its" if count == 1 else "their"
+    start, end = windows.effective_window(campaign)
+    if opening is None:
+        when = f"the campaign's days and hours {start:%H:%M}-{end:%H:%M} never open for them"
+    else:
+        at, zone = opening
+        when = f"the next window opens at {at:%H:%M} ({at:%a %d %b}) in {zone.key} (in {_duration(at - now)})"
+    return Reason("campaign_window", f"{leads} due but outside {their} calling window now; {when}")
+
+
+def _duration(delta: dt.timedelta) -> str:
+    """"2 h 10 min", "45 min", "3 d 4 h" for a person (rounded down to the minute)."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def for_people(moment: dt.datetime, now: dt.datetime, zone: ZoneInfo | None = None) -> str:
+    """`moment` as a person reads it: "12:46 UTC" today, "Tue 1 Dec 12:46 UTC" another day; in `zone`
+    (its key instead of UTC) when given. JSON outputs keep ISO-8601; this is for messages only."""
+    zone = zone or dt.UTC
+    local = moment.astimezone(zone)
+    label = "UTC" if zone is dt.UTC else zone.key
+    day = "" if local.date() == now.astimezone(zone).date() else f"{local:%a} {local.day} {local:%b} "
+    return f"{day}{local:%H:%M} {label}"
+
+
+def _hopper_counts(campaign: Campaign, now: dt.datetime, outside: list[str], forbidden: Q | None) -> dict:
     from .claims import active_lead_ids
 
     hopper = CampaignLead.objects.filter(campaign=campaign)
@@ -242,9 +300,14 @@ def _hopper_counts(campaign: Campaign, now: dt.datetime) -> dict:
     due = dialable & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)) & ~spent
     on_dnc = Q(lead__phone__in=DoNotCall.objects.values("phone"))
     busy = Q(lead_id__in=active_lead_ids())
+    due = due & ~on_dnc & ~busy
+    off_hours = Q(lead__timezone__in=outside)
+    held = forbidden if forbidden is not None else Q(pk__in=[])
     numbers = hopper.aggregate(
         dialable=Count("pk", filter=dialable),
-        due=Count("pk", filter=due & ~on_dnc & ~busy),
+        due=Count("pk", filter=due & ~off_hours & ~held),
+        due_outside_window=Count("pk", filter=due & off_hours),
+        due_held_by_law=Count("pk", filter=due & ~off_hours & held),
         do_not_call=Count("pk", filter=Q(state=CampaignLead.State.DO_NOT_CALL) | (dialable & on_dnc)),
         exhausted=Count("pk", filter=Q(state=CampaignLead.State.EXHAUSTED) | (dialable & spent)),
         waiting=Count("pk", filter=dialable & Q(next_attempt_at__gt=now)),

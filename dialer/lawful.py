@@ -26,18 +26,12 @@ DERIVE_BATCH = 5000
 DAY = dt.timedelta(hours=24)
 
 
-_none_missing: dict[int, float] = {}  # campaign id -> monotonic time its hopper had nothing to derive
-
-
 def derive_missing(campaign_id: int | None = None, limit: int = DERIVE_BATCH) -> int:
     """Set `Lead.jurisdiction` where it is NULL (for one campaign's dialable leads, or all). Returns count.
 
-    A campaign found complete is not asked again for DIALER_ZONE_CACHE_SECONDS: safe, since claims skip
-    leads whose jurisdiction is still NULL."""
-    ttl = settings.DIALER_ZONE_CACHE_SECONDS
-    seen = _none_missing.get(campaign_id) if campaign_id is not None else None
-    if seen is not None and ttl > 0 and time.monotonic() - seen < ttl:
-        return 0
+    Runs before every claim, so leads imported a moment ago are claimable on the next tick (claims skip leads
+    whose jurisdiction is still NULL). Cheap when nothing is missing: `jurisdiction IS NULL` reads the
+    column's index."""
     leads = Lead.objects.filter(jurisdiction__isnull=True)
     if campaign_id is not None:
         leads = leads.filter(
@@ -49,8 +43,6 @@ def derive_missing(campaign_id: int | None = None, limit: int = DERIVE_BATCH) ->
         by_code[jurisdictions.for_lead(str(phone), attributes)].append(pk)
     for code, ids in by_code.items():
         Lead.objects.filter(pk__in=ids, jurisdiction__isnull=True).update(jurisdiction=code)
-    if campaign_id is not None and not rows:
-        _none_missing[campaign_id] = time.monotonic()
     return len(rows)
 
 
@@ -65,11 +57,13 @@ def lead_zones(timezone_value: str, campaign: Campaign) -> list[ZoneInfo]:
 _pairs_cache: dict[int, tuple[float, list[tuple[str, str]]]] = {}
 
 
-def hopper_pairs(campaign: Campaign) -> list[tuple[str, str]]:
-    """Distinct (timezone, jurisdiction) among the campaign's dialable leads with a ruled jurisdiction."""
+def hopper_pairs(campaign: Campaign, *, fresh: bool = False) -> list[tuple[str, str]]:
+    """Distinct (timezone, jurisdiction) among the campaign's dialable leads with a ruled jurisdiction, cached
+    per process for DIALER_ZONE_CACHE_SECONDS (`fresh`: read now). Like the zone cache it only says which pairs
+    are known: the claim judges a pair it has not seen row by row (`judge_unseen`)."""
     ttl = settings.DIALER_ZONE_CACHE_SECONDS
     hit = _pairs_cache.get(campaign.pk)
-    if hit and ttl > 0 and time.monotonic() - hit[0] < ttl:
+    if not fresh and hit and ttl > 0 and time.monotonic() - hit[0] < ttl:
         return hit[1]
     pairs = list(
         Lead.objects.filter(
@@ -85,20 +79,23 @@ def hopper_pairs(campaign: Campaign) -> list[tuple[str, str]]:
     return pairs
 
 
+def note_pairs(campaign_id: int, pairs: set[tuple[str, str]]) -> None:
+    """Add (timezone, jurisdiction) pairs a claim met that the cache had not seen."""
+    hit = _pairs_cache.get(campaign_id)
+    if hit is not None:
+        _pairs_cache[campaign_id] = (hit[0], sorted(set(hit[1]) | pairs))
+
+
 def forget_cached(campaign_id: int | None = None) -> None:
     if campaign_id is None:
         _pairs_cache.clear()
-        _none_missing.clear()
     else:
         _pairs_cache.pop(campaign_id, None)
-        _none_missing.pop(campaign_id, None)
 
 
 def forbidden_now(campaign: Campaign, now: dt.datetime) -> Q | None:
-    """Q over `lead__…` matching leads whose jurisdiction's hours forbid a call at `now` (None: none do).
-
-    A stale pair cache cannot let a lead in: a pair missing from it is one whose jurisdiction is new to
-    this hopper, and the caps/hours are checked again at dial time."""
+    """Q over `lead__…` matching leads whose jurisdiction's hours forbid a call at `now` (None: none do),
+    over the pairs the cache knows; a pair it has not seen is judged row by row by the claim."""
     blocked: dict[str, list[str]] = defaultdict(list)
     for zone_value, code in hopper_pairs(campaign):
         if not jurisdictions.allows(code, lead_zones(zone_value, campaign), now):

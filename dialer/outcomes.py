@@ -45,6 +45,32 @@ def is_ready(call: Call) -> bool:
     return terminal and (call.media_started_at is None or call.media_ended_at is not None)
 
 
+# Outcomes that claim nothing about the line being picked up; every other outcome says it was answered.
+NOT_ANSWERED_OUTCOMES = {
+    Call.Outcome.NO_ANSWER, Call.Outcome.BUSY, Call.Outcome.FAILED, Call.Outcome.INVALID_NUMBER, Call.Outcome.BLOCKED,
+}  # fmt: skip
+ANSWER_STATUSES = {"in-progress", "answered"}
+
+
+def answered_evidence(call: Call) -> bool:
+    """Whether Parley itself saw the call answered: an 'answered'/'in-progress' status callback, a media stream
+    that started, or an answering-machine verdict (Twilio sends AnsweredBy only for a picked-up line; see
+    https://www.twilio.com/docs/voice/answering-machine-detection). A provider's after-the-fact record
+    ("completed", 1 s, fetched by the sweeper) is not evidence: the callbacks that would prove it were lost."""
+    if call.media_started_at is not None or call.answered_by:
+        return True
+    return any(event.get("status") in ANSWER_STATUSES for event in call.status_events or [])
+
+
+def never_answered_reason(call: Call) -> str:
+    """The error text for a call ended without answered evidence."""
+    last = provider_terminal_status(call) or "no end reported"
+    return (
+        "Unknown outcome: Parley never saw it answered (no 'answered' callback, no media, no machine-detection "
+        f"verdict); the provider's last word: {last}"
+    )
+
+
 def derive_outcome(call: Call) -> str:
     """The outcome from the provider's record when no conversation set one."""
     status = provider_terminal_status(call)
@@ -58,16 +84,23 @@ def derive_outcome(call: Call) -> str:
         return Call.Outcome.FAX
     if call.answered_by.startswith("machine"):
         return Call.Outcome.VOICEMAIL
-    if call.answered_at is None and not call.duration_seconds:
-        return Call.Outcome.NO_ANSWER
+    if not answered_evidence(call):
+        return Call.Outcome.FAILED  # "completed" after the fact, or no end at all: we do not know what happened
     return Call.Outcome.HUNG_UP
 
 
 def consistent_outcome(call: Call, outcome: str) -> str:
-    """An answered call is never "No answer" or "Busy", whoever proposed it (e.g. a session ending on a caller who
-    never spoke): the line was picked up, so it is "Hung up" and retried by that rule."""
-    if outcome in (Call.Outcome.NO_ANSWER, Call.Outcome.BUSY) and (call.answered_at or call.media_started_at):
+    """The outcome agrees with what Parley saw, whoever proposed it.
+
+    An answered call is never "No answer" or "Busy" (e.g. a session ending on a caller who never spoke): the line
+    was picked up, so it is "Hung up" and retried by that rule. A call never seen answered (`answered_evidence`)
+    is never an answered outcome ("Hung up", "Voicemail", a conversation): it is "Failed" (unknown outcome),
+    retried by the campaign's rule for failures and not counted as Answered."""
+    answered = answered_evidence(call)
+    if outcome in (Call.Outcome.NO_ANSWER, Call.Outcome.BUSY) and (answered or call.media_started_at):
         return Call.Outcome.HUNG_UP
+    if outcome not in NOT_ANSWERED_OUTCOMES and not answered:
+        return Call.Outcome.FAILED
     return outcome
 
 
@@ -91,8 +124,13 @@ def finalize_call(call_id: int, now: dt.datetime | None = None, *, force: bool =
         outcome = consistent_outcome(call, call.outcome or derive_outcome(call))
         if call.answered_by == "fax" and outcome in (Call.Outcome.VOICEMAIL, Call.Outcome.HUNG_UP):
             outcome = Call.Outcome.FAX  # whatever the session thought it was talking to
+        fields = {}
+        if not answered_evidence(call):
+            fields["answered_at"] = None  # a provider's "completed, 1 s" fetched after the fact set it
+            if outcome == Call.Outcome.FAILED and provider_terminal_status(call) != "failed":
+                fields["error"] = "; ".join(e for e in (call.error, never_answered_reason(call)) if e)
         won = Call.objects.filter(pk=call_id, finalized_at__isnull=True).update(
-            finalized_at=now, outcome=outcome, ended_at=call.ended_at or now
+            finalized_at=now, outcome=outcome, ended_at=call.ended_at or now, **fields
         )
         if not won:
             return False

@@ -68,14 +68,17 @@ def lead_inside(lead: Lead, campaign: Campaign, now: dt.datetime) -> bool:
 _values_cache: dict[int, tuple[float, list[str]]] = {}
 
 
-def hopper_timezone_values(campaign: Campaign) -> list[str]:
-    """Distinct `Lead.timezone` values among the campaign's dialable leads, cached briefly per process.
+def hopper_timezone_values(campaign: Campaign, *, fresh: bool = False) -> list[str]:
+    """Distinct `Lead.timezone` values among the campaign's dialable leads, cached per process for
+    DIALER_ZONE_CACHE_SECONDS (`fresh`: read the database now and refresh the cache).
 
-    A stale cache can only leave a new zone out of a claim for a few seconds; it never lets a lead in.
+    The cache only says which values are *known*; it never decides alone that a lead may be dialed. The claim
+    excludes known values outside the window in SQL and judges a value it has not seen yet row by row
+    (`claims.claim_due_leads`), so a lead in a zone new to the hopper is claimable on the next tick.
     """
     ttl = settings.DIALER_ZONE_CACHE_SECONDS
     hit = _values_cache.get(campaign.pk)
-    if hit and ttl > 0 and time.monotonic() - hit[0] < ttl:
+    if not fresh and hit and ttl > 0 and time.monotonic() - hit[0] < ttl:
         return hit[1]
     values = list(
         Lead.objects.filter(
@@ -89,9 +92,16 @@ def hopper_timezone_values(campaign: Campaign) -> list[str]:
     return values
 
 
-def dialable_timezones(campaign: Campaign, now: dt.datetime) -> list[str]:
-    """The `Lead.timezone` values of this campaign's hopper that may be dialed at `now` (filtered in SQL)."""
-    return inside_values(campaign, now, hopper_timezone_values(campaign))
+def note_timezone_values(campaign_id: int, values: Iterable[str]) -> None:
+    """Add values a claim met that the cache had not seen (so later claims exclude them in SQL if outside)."""
+    hit = _values_cache.get(campaign_id)
+    if hit is not None:
+        _values_cache[campaign_id] = (hit[0], sorted(set(hit[1]) | set(values)))
+
+
+def outside_values(campaign: Campaign, now: dt.datetime, values: Iterable[str]) -> list[str]:
+    """The `values` (`Lead.timezone`) whose leads may not be dialed at `now` under the campaign's window."""
+    return sorted(v for v in set(values) if not timezone_value_inside(v, campaign, now))
 
 
 def forget_cached_zones(campaign_id: int | None = None) -> None:

@@ -60,6 +60,7 @@ def test_pause_stops_new_claims_while_the_call_in_flight_finishes(running_campai
 
     pause_campaign(campaign, manager)
     sid = Call.objects.get(pk=in_flight).provider_sid
+    apply_status(in_flight, {"CallSid": sid, "CallStatus": "in-progress"})  # answered (Twilio's 'answered' event)
     apply_status(in_flight, {"CallSid": sid, "CallStatus": "completed", "CallDuration": "12"})
 
     assert finalize_call(in_flight)

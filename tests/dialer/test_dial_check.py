@@ -1,18 +1,30 @@
 """`manage.py dial_check`: would Parley dial this number at this moment, and why not."""
+import datetime as dt
 import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from crm.models import Call, DoNotCall
 from tests import factories
 
 
-def check(number: str, at: str, *extra: str) -> dict:
+def run(*args: str) -> tuple[int, str]:
+    """(exit status, stdout) of `manage.py dial_check ARGS`."""
     out = io.StringIO()
-    call_command("dial_check", number, "--at", at, "--json", *extra, stdout=out)
-    return json.loads(out.getvalue())
+    try:
+        call_command("dial_check", *args, stdout=out)
+    except SystemExit as exit_:
+        return int(exit_.code or 0), out.getvalue()
+    return 0, out.getvalue()
+
+
+def check(number: str, at: str, *extra: str) -> dict:
+    status, out = run(number, "--at", at, "--json", *extra)
+    result = json.loads(out)
+    assert status == (0 if result["dial"] else 1)
+    return result
 
 
 def codes(result: dict) -> set[str]:
@@ -87,8 +99,54 @@ def test_campaign_reasons_do_not_call_attempts_and_a_call_elsewhere(settings):
 
 
 @pytest.mark.django_db
-def test_the_text_output_says_would_not_dial_and_why():
-    out = io.StringIO()
-    call_command("dial_check", "+13055550123", "--at", "2026-06-11T00:30:00Z", stdout=out)
+def test_the_text_output_says_would_not_dial_and_why_and_exits_1():
+    status, out = run("+13055550123", "--at", "2026-06-11T00:30:00Z")
 
-    assert "WOULD NOT DIAL" in out.getvalue() and "501.616" in out.getvalue()
+    assert status == 1
+    assert "WOULD NOT DIAL" in out and "501.616" in out
+    assert "Wed 10 Jun 20:30 America/New_York" in out and "2026-06-11T00:30" not in out
+
+
+@pytest.mark.django_db
+def test_it_exits_0_when_it_would_dial():
+    status, out = run("+13055550123", "--at", "2026-06-10T14:00:00Z")
+
+    assert (status, "WOULD DIAL" in out) == (0, True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("args", [("+13055550123", "--at", "tomorrow"), ("+13055550123", "--campaign", "nope")])
+def test_usage_errors_exit_2(args):
+    with pytest.raises(CommandError) as error:
+        call_command("dial_check", *args)
+
+    assert error.value.returncode == 2
+
+
+def test_the_exit_statuses_are_in_the_help():
+    from dialer.management.commands.dial_check import Command
+
+    help_text = Command().create_parser("manage.py", "dial_check").format_help()
+    assert "exit status" in help_text.lower() and "0" in help_text and "1" in help_text and "2" in help_text
+
+
+@pytest.mark.django_db
+def test_an_invalid_number_gets_only_the_invalid_number_reason():
+    result = check("+1999", "2026-06-10T14:00:00Z")
+
+    assert not result["dial"] and codes(result) == {"invalid_number"}
+
+
+@pytest.mark.django_db
+def test_a_pending_retry_is_written_for_people_in_the_leads_zone():
+    campaign = factories.campaign(status="running")
+    lead = factories.lead(phone="+12125550123", timezone="America/New_York")
+    factories.hopper_entry(
+        campaign, lead, state="retry", attempts=1, next_attempt_at=dt.datetime(2026, 6, 10, 16, 46, 42, 37747, dt.UTC)
+    )
+
+    result = check("+12125550123", "2026-06-10T14:00:00Z", "--campaign", campaign.slug)
+
+    [retry] = [r for r in result["reasons"] if r["code"] == "retry_pending"]
+    assert retry["message"] == "Next attempt due at 12:46 America/New_York (16:46 UTC)"
+    assert result["at"] == "2026-06-10T14:00:00+00:00"  # the JSON fields stay ISO-8601
