@@ -21,7 +21,10 @@ import unicodedata
 
 import django
 
+from bench import production_settings
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+production_settings()
 
 FIRST = ("Ada", "Ben", "Chloé", "Dev", "Elena", "Farid", "Grace", "Hiro", "Inès", "Jonah", "Kemi", "Liam", "Zoë")
 LAST = ("Okafor", "Nguyen", "Schmidt", "Patel", "Rossi", "Tanaka", "Silva", "Murphy", "Haddad", "Kowalski", "Müller")

@@ -41,6 +41,7 @@ import time
 from collections import Counter
 from zoneinfo import ZoneInfo
 
+from bench import production_settings
 from bench.dialer_chaos import STATE_AREA_CODES, WORKER_APP_NAME
 
 SLUG = "bench-dialer"
@@ -90,6 +91,7 @@ def bench_env(args: argparse.Namespace, twilio=None) -> dict[str, str]:
 
 def setup_django(env: dict[str, str]) -> None:
     os.environ.update(env)
+    production_settings()
     import django
 
     django.setup()

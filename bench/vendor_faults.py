@@ -26,7 +26,10 @@ import time
 
 import django
 
+from bench import production_settings
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+production_settings()
 
 KINDS = ("reject_429", "reject_503", "never_answer", "close_mid_stream", "malformed")
 _APOLOGY = re.compile(r"call (\d+): .*apologising")

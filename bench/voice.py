@@ -37,11 +37,14 @@ import time
 
 import django
 
+from bench import production_settings
+
 PERSONA = "bench"
 
 
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    production_settings()
     django.setup()
 
 

@@ -37,6 +37,8 @@ import warnings
 
 import django
 
+from bench import production_settings
+
 ENV = {
     "TELEPHONY": "sim", "VOICE_STT": "rehearsal", "VOICE_LLM": "rehearsal", "VOICE_TTS": "rehearsal",
     "REHEARSAL_TTS_ENGINE": "synth", "CELERY_TASK_ALWAYS_EAGER": "1", "PYTHONWARNINGS": "always::RuntimeWarning",
@@ -48,6 +50,7 @@ logs: list[str] = []  # every voice process's log, for the unawaited-coroutine c
 
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    production_settings()
     django.setup()
 
 
