@@ -60,7 +60,9 @@ beat: $(RUNTIME)
 bench: $(DEV)
 	$(BIN)/python -m bench.csv_import --rows 100000 --json
 	$(BIN)/python -m bench.dialer --leads 20000 --workers 4 --json
-	$(BIN)/python -m bench.voice --calls 100 --json
+	$(BIN)/python -m bench.dialer --leads 20000 --workers 4 --chaos --json
+	$(BIN)/python -m bench.voice --calls 50 --json
+	$(BIN)/python -m bench.voice_resilience --json
 
 lint: $(DEV)
 	$(BIN)/ruff check .
