@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -108,6 +108,11 @@ def save_call_end(call_id: int, outcome: str, error: str, recording: bytes | Non
     call.error = (call.error + "\n" + error).strip() if error else call.error
     call.media_ended_at = timezone.now()
     call.save(update_fields=["recording", "outcome", "error", "media_ended_at"])
+
+
+def release_connection() -> None:
+    """The sessions' shared database thread lets go of its connection between calls."""
+    connection.close()
 
 
 def finalize(call_id: int) -> None:

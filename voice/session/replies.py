@@ -15,6 +15,7 @@ from voice.turns import SentenceSplitter
 
 log = logging.getLogger(__name__)
 
+TOOL_DEADLINE_S = 10.0  # a tool call's answer this soon, or the model hears that it did not finish
 
 
 class ReplyPipeline:
@@ -181,9 +182,16 @@ class ReplyPipeline:
                 return
 
     async def _run_tool(self, call: ToolCall) -> ToolResult:
-        """Run one tool call. `voice.tools.run_tool` holds the deadline (TOOL_TIMEOUT_SECONDS) and never raises:
-        a tool that fails or overruns comes back to the model as an error result (a call never ends on a tool)."""
-        return await run_tool(self.tool_ctx, call.name, call.arguments)
+        """Run one tool call with a deadline; a tool that raises or overruns comes back to the model as an error
+        result it can recover from (the call never ends because of a tool)."""
+        try:
+            return await asyncio.wait_for(run_tool(self.tool_ctx, call.name, call.arguments), timeout=TOOL_DEADLINE_S)
+        except TimeoutError:
+            log.warning("call %s: tool %s did not finish within %.0f s", self.call_id, call.name, TOOL_DEADLINE_S)
+            return ToolResult({"error": f"{call.name} did not finish in time; it may not have taken effect"})
+        except Exception as exc:
+            log.warning("call %s: tool %s failed: %r", self.call_id, call.name, exc)
+            return ToolResult({"error": f"{call.name} failed ({type(exc).__name__}); try again or go on without it"})
 
     def _cancel(self, r: Reply) -> None:
         """Drop a reply that was never heard (speculation overtaken)."""
