@@ -188,7 +188,7 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
 def _import_chunk(
     lead_import: LeadImport, reader: RowReader, chunk: list[tuple[int, list[str]]], seen: dict[int, int], position: int
 ) -> int:
-    rows, errors, raw_phones = [], [], {}
+    rows, errors = [], []
     invalid = duplicates = 0
     for line, cells in chunk:
         try:
@@ -209,7 +209,6 @@ def _import_chunk(
             )
             continue
         seen[number] = line
-        raw_phones[line] = reader.phone_of(cells)
         rows.append(row)
 
     with transaction.atomic():
@@ -219,8 +218,9 @@ def _import_chunk(
         if locked.processed_rows != position or locked.status != LeadImport.Status.RUNNING:
             raise ImportTakenOver
         result = add_to_hopper(locked.campaign_id, locked.pk, rows, timezone.now())
+        cells_at = dict(chunk) if result.duplicate_lines else {}
         for line in result.duplicate_lines:
-            column, raw = raw_phones[line]
+            column, raw = reader.phone_of(cells_at[line])
             errors.append({"line": line, "column": column, "value": raw, "reason": "already in this campaign"})
         errors.sort(key=lambda e: e["line"])
         LeadImport.objects.filter(pk=locked.pk).update(
