@@ -263,4 +263,4 @@ def unique_headers(cells: list[str]) -> list[str]:
 
 
 def _is_blank(cells: list[str]) -> bool:
-    return all(not c.strip() for c in cells)
+    return not any(cells) or not "".join(cells).strip()
