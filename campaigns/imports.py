@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import islice
 
 from django.core.files.base import ContentFile
@@ -36,6 +37,7 @@ from .import_columns import (  # noqa: F401 - the names the pages, the command a
 from .import_rows import RowError, RowReader, split_full_name  # noqa: F401
 from .models import Campaign, LeadImport
 from .phones import PhoneBook
+from .read_ahead import read_ahead
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +157,7 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
 
     if lead_import.status != LeadImport.Status.RUNNING:
         try:
-            total = sum(1 for _ in table.rows())
+            total = table.count_rows()
         except UnreadableFile as exc:
             return _fail(lead_import, str(exc))
         LeadImport.objects.filter(pk=import_id, processed_rows=0).update(
@@ -172,9 +174,13 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
         except RowError:
             pass
 
+    # Rows of the next chunk are read and checked in a thread (with a reader of its own) while this one writes
+    # the chunk before.
+    prepared = (_prepare(reader, chunk, seen) for chunk in _chunks(rows, chunk_rows))
+    writer = RowReader(table.headers, lead_import.mapping, lead_import.campaign.default_region)
     try:
-        for chunk in _chunks(rows, chunk_rows):
-            position = _import_chunk(lead_import, reader, chunk, seen, position)
+        for chunk in read_ahead(prepared, name=f"import-{import_id}"):
+            position = _write_chunk(lead_import, writer, chunk, position)
     except ImportTakenOver:
         return LeadImport.objects.get(pk=import_id)
     except UnreadableFile as exc:
@@ -185,9 +191,19 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
     return LeadImport.objects.get(pk=import_id)
 
 
-def _import_chunk(
-    lead_import: LeadImport, reader: RowReader, chunk: list[tuple[int, list[str]]], seen: dict[int, int], position: int
-) -> int:
+@dataclass
+class _Prepared:
+    """One chunk of the file, checked: its rows for bulk_hopper, its row errors, and the cells as read."""
+
+    cells: list[tuple[int, list[str]]]
+    rows: list[tuple]
+    errors: list[dict]
+    invalid: int
+    duplicates: int
+
+
+def _prepare(reader: RowReader, chunk: list[tuple[int, list[str]]], seen: dict[int, int]) -> _Prepared:
+    """Check a chunk's rows and drop numbers seen earlier in the file (no database: runs in the read-ahead thread)."""
     rows, errors = [], []
     invalid = duplicates = 0
     for line, cells in chunk:
@@ -210,31 +226,35 @@ def _import_chunk(
             continue
         seen[number] = line
         rows.append(row)
+    return _Prepared(chunk, rows, errors, invalid, duplicates)
 
+
+def _write_chunk(lead_import: LeadImport, reader: RowReader, chunk: _Prepared, position: int) -> int:
+    errors = list(chunk.errors)
     with transaction.atomic():
         postgres = connection.vendor == "postgresql"
         locking = LeadImport.objects.select_for_update()
         locked = (locking.defer("errors") if postgres else locking).get(pk=lead_import.pk)
         if locked.processed_rows != position or locked.status != LeadImport.Status.RUNNING:
             raise ImportTakenOver
-        result = add_to_hopper(locked.campaign_id, locked.pk, rows, timezone.now())
-        cells_at = dict(chunk) if result.duplicate_lines else {}
+        result = add_to_hopper(locked.campaign_id, locked.pk, chunk.rows, timezone.now())
+        cells_at = dict(chunk.cells) if result.duplicate_lines else {}
         for line in result.duplicate_lines:
             column, raw = reader.phone_of(cells_at[line])
             errors.append({"line": line, "column": column, "value": raw, "reason": "already in this campaign"})
         errors.sort(key=lambda e: e["line"])
         LeadImport.objects.filter(pk=locked.pk).update(
-            processed_rows=position + len(chunk),
+            processed_rows=position + len(chunk.cells),
             imported=F("imported") + result.imported,
             dnc=F("dnc") + result.dnc,
-            invalid=F("invalid") + invalid,
-            duplicates=F("duplicates") + duplicates + len(result.duplicate_lines),
+            invalid=F("invalid") + chunk.invalid,
+            duplicates=F("duplicates") + chunk.duplicates + len(result.duplicate_lines),
             # PostgreSQL appends in place; the whole list is not read back and rewritten for every chunk.
             errors=_JsonbAppend(F("errors"), Value(errors, output_field=JSONField()))
             if postgres
             else locked.errors + errors,
         )
-    return position + len(chunk)
+    return position + len(chunk.cells)
 
 
 class _JsonbAppend(Func):
