@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import islice
 
@@ -179,8 +180,9 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
     prepared = (_prepare(reader, chunk, seen) for chunk in _chunks(rows, chunk_rows))
     writer = RowReader(table.headers, lead_import.mapping, lead_import.campaign.default_region)
     try:
-        for chunk in read_ahead(prepared, name=f"import-{import_id}"):
-            position = _write_chunk(lead_import, writer, chunk, position)
+        with closing(read_ahead(prepared, name=f"import-{import_id}")) as chunks:  # stops the thread on any exit
+            for chunk in chunks:
+                position = _write_chunk(lead_import, writer, chunk, position)
     except ImportTakenOver:
         return LeadImport.objects.get(pk=import_id)
     except UnreadableFile as exc:

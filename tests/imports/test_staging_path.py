@@ -1,5 +1,11 @@
 """The set-based write path, chunk by chunk: every kind of row in one file split over several chunks gives the same
 counts, states, alternates and line-numbered errors as the rows would one by one."""
+import threading
+
+import pytest
+from django.db import OperationalError, connection
+
+from campaigns import imports
 from campaigns.csv_reading import read_table
 from campaigns.models import CampaignLead
 from crm.models import DoNotCall, Lead
@@ -62,3 +68,23 @@ def test_the_counting_pass_counts_the_rows_the_import_reads():
     for text in (FILE, "sep=;\nPhone;Name\n2015550101;A\n\n\n2015550102;\"B\nB\"\n", "Phone\n"):
         table = read_table(text.encode(), sample_rows=5)
         assert table.count_rows() == len(list(table.rows())), text
+
+
+def import_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("import-")]
+
+
+def test_no_read_ahead_thread_outlives_an_import_that_finished_or_crashed(import_csv, campaign):
+    import_csv(FILE, chunk_rows=2)
+    assert import_threads() == []
+
+    started = imports.start_import(campaign, b"Phone\n" + b"".join(b"20155502%02d\n" % i for i in range(30)), "x.csv")
+
+    def crash(execute, sql, params, many, context):
+        if f"INSERT INTO {CampaignLead._meta.db_table}" in sql:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(crash), pytest.raises(OperationalError):
+        imports.run_import(started.pk, chunk_rows=2)
+    assert import_threads() == []
