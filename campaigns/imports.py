@@ -1,7 +1,7 @@
 """Lead CSV imports: detect the columns, normalise and validate each row, dedupe, park DNC numbers, write in chunks.
 
-Each chunk commits together with the import's checkpoint (processed_rows, counters, errors), so a crashed import
-re-run with the same id resumes exactly after the last committed chunk and never adds a row twice."""
+Each chunk commits together with the import's checkpoint (processed_rows, counters, its row errors), so a crashed
+import re-run with the same id resumes exactly after the last committed chunk and never adds a row twice."""
 from __future__ import annotations
 
 import io
@@ -13,7 +13,7 @@ from itertools import islice
 
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Func, JSONField, Value
+from django.db.models import F
 from django.utils import timezone
 
 from . import xlsx_reading
@@ -35,6 +35,7 @@ from .import_columns import (  # noqa: F401 - the names the pages, the command a
     mapping_problems,
     phone_order,
 )
+from .import_errors import ERROR_COLUMNS, all_errors, error_rows, write_errors  # noqa: F401
 from .import_rows import RowError, RowReader, split_full_name  # noqa: F401
 from .models import Campaign, LeadImport
 from .phones import PhoneBook
@@ -234,9 +235,7 @@ def _prepare(reader: RowReader, chunk: list[tuple[int, list[str]]], seen: dict[i
 def _write_chunk(lead_import: LeadImport, reader: RowReader, chunk: _Prepared, position: int) -> int:
     errors = list(chunk.errors)
     with transaction.atomic():
-        postgres = connection.vendor == "postgresql"
-        locking = LeadImport.objects.select_for_update()
-        locked = (locking.defer("errors") if postgres else locking).get(pk=lead_import.pk)
+        locked = LeadImport.objects.select_for_update().get(pk=lead_import.pk)
         if locked.processed_rows != position or locked.status != LeadImport.Status.RUNNING:
             raise ImportTakenOver
         result = add_to_hopper(locked.campaign_id, locked.pk, chunk.rows, timezone.now())
@@ -245,24 +244,15 @@ def _write_chunk(lead_import: LeadImport, reader: RowReader, chunk: _Prepared, p
             column, raw = reader.phone_of(cells_at[line])
             errors.append({"line": line, "column": column, "value": raw, "reason": "already in this campaign"})
         errors.sort(key=lambda e: e["line"])
+        write_errors(locked.pk, errors)  # each chunk adds its own rows: the cost does not grow with the earlier ones
         LeadImport.objects.filter(pk=locked.pk).update(
             processed_rows=position + len(chunk.cells),
             imported=F("imported") + result.imported,
             dnc=F("dnc") + result.dnc,
             invalid=F("invalid") + chunk.invalid,
             duplicates=F("duplicates") + chunk.duplicates + len(result.duplicate_lines),
-            # PostgreSQL appends in place; the whole list is not read back and rewritten for every chunk.
-            errors=_JsonbAppend(F("errors"), Value(errors, output_field=JSONField()))
-            if postgres
-            else locked.errors + errors,
         )
     return position + len(chunk.cells)
-
-
-class _JsonbAppend(Func):
-    template = "%(expressions)s"
-    arg_joiner = " || "
-    output_field = JSONField()
 
 
 def fail(import_id: int, error: BaseException) -> None:
@@ -295,20 +285,16 @@ def _chunks(rows: Iterator, size: int) -> Iterator[list]:
 
 
 def report(lead_import: LeadImport) -> dict:
-    """The import's outcome as the command prints it; `dnc` rows are included in `imported`."""
+    """The import's outcome as the command prints it; `dnc` rows are included in `imported`.
+
+    {"total_rows", "imported", "duplicates", "invalid", "dnc": int, "errors": [{"line", "column", "value", "reason"}]}
+    with the errors in line order."""
     return {
         "total_rows": lead_import.total_rows,
         "imported": lead_import.imported,
         "duplicates": lead_import.duplicates,
         "invalid": lead_import.invalid,
         "dnc": lead_import.dnc,
-        "errors": lead_import.errors,
+        "errors": list(all_errors(lead_import)),
     }
 
-
-ERROR_COLUMNS = ("line", "column", "value", "reason")
-
-
-def error_rows(lead_import: LeadImport) -> Iterator[tuple]:
-    for e in lead_import.errors:
-        yield tuple(e[c] for c in ERROR_COLUMNS)

@@ -226,7 +226,6 @@ class LeadImport(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     invalid = models.PositiveIntegerField(default=0)
     dnc = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text='[{"line", "column", "value", "reason"}]')
     failure = models.TextField(blank=True, help_text="Why the file could not be read")
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker")
@@ -237,3 +236,27 @@ class LeadImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} -> {self.campaign}"
+
+    @property
+    def errors(self) -> list[dict]:
+        """Every rejected row, in line order: [{"line", "column", "value", "reason"}] (one query, all of them;
+        pages read campaigns.import_errors.error_page instead)."""
+        return list(self.row_errors.order_by("line", "id").values("line", "column", "value", "reason"))
+
+
+class ImportRowError(models.Model):
+    """One rejected row of a LeadImport: invalid, a duplicate within the file, or already in the campaign."""
+
+    # No index of its own: import_row_error_line (lead_import, line) serves every lookup by import.
+    lead_import = models.ForeignKey(LeadImport, on_delete=models.CASCADE, related_name="row_errors", db_index=False)
+    line = models.PositiveIntegerField(help_text="Line of the file (the header is line 1)")
+    column = models.TextField(blank=True, help_text="The column the problem is in, blank if none")
+    value = models.TextField(blank=True, help_text="The rejected value, cut to 200 characters")
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["line", "id"]
+        indexes = [models.Index(fields=["lead_import", "line"], name="import_row_error_line")]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"

@@ -13,9 +13,14 @@ from .constraints import PostgresExclusionConstraint, TsTzRange
 
 
 class Lead(models.Model):
-    """A person we may call. One row per phone number, shared by every campaign that holds it."""
+    """A person we may call. One row per phone number, shared by every campaign that holds it.
 
-    phone = PhoneNumberField(unique=True)
+    The phone, timezone and jurisdiction indexes are declared in Meta, not with unique=True/db_index=True: on
+    PostgreSQL those would add a second, varchar_pattern_ops ("_like") index to each column, which only a prefix
+    LIKE could use (nothing queries one; the lead search's phone__contains is '%digits%', which no btree index
+    serves) and which every imported row paid for."""
+
+    phone = PhoneNumberField()
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     company = models.CharField(max_length=200, blank=True)
@@ -23,7 +28,6 @@ class Lead(models.Model):
     timezone = models.CharField(
         max_length=255,
         blank=True,
-        db_index=True,
         help_text="IANA zone; several comma-separated when the number spans zones "
         "(the dialer then uses the most restrictive window).",
     )
@@ -33,7 +37,6 @@ class Lead(models.Model):
         max_length=8,
         null=True,
         blank=True,
-        db_index=True,
         help_text='Calling-rule jurisdiction, "US-FL" / "CA-BC", "" if none; NULL until derived '
         "(dialer/jurisdictions.py: the file's state column, else the number's area code).",
     )
@@ -41,6 +44,18 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            # The importer's ON CONFLICT (phone) and every lookup by number use it.
+            models.UniqueConstraint(
+                fields=["phone"],
+                name="lead_phone_unique",
+                violation_error_message="A lead with this phone number already exists.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["timezone"], name="lead_timezone"),  # the claim's calling-window exclusion
+            models.Index(fields=["jurisdiction"], name="lead_jurisdiction"),  # derive_missing's IS NULL, the caps
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name or 'Lead'} ({self.phone})"
