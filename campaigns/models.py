@@ -244,6 +244,8 @@ class TestCall(models.Model):
     dialed, tools that would change something ran as a dry run. Turns are kept here (same fields as `crm.Turn`),
     so campaign calls, funnels and the dialer never see it."""
 
+    __test__ = False  # not a pytest test class
+
     script_version = models.ForeignKey(ScriptVersion, on_delete=models.CASCADE, related_name="test_calls")
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)

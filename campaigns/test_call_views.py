@@ -106,7 +106,8 @@ def _mark_refused(test_call_id: int, error: str) -> None:
 def test_call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A finished (or running) test call: turns with what was heard, latency per agent turn, the recording."""
     call = get_object_or_404(TestCall.objects.select_related("script_version__script", "started_by"), pk=pk)
-    template = "campaigns/_test_call_result.html" if request.headers.get("HX-Request") else "campaigns/test_call_detail.html"
+    partial = request.headers.get("HX-Request")
+    template = "campaigns/_test_call_result.html" if partial else "campaigns/test_call_detail.html"
     return render(request, template, {"call": call, "script": call.script_version.script})
 
 

@@ -34,8 +34,8 @@ from voice.test_calls import TestCallSession, load
 log = logging.getLogger(__name__)
 
 TRACK_DEADLINE_S = 15.0
-SAY_WITHOUT_VOICE_S = 3.0
-WORD_MS = 260  # a rehearsal caption's words are spread this far apart
+SAY_WITHOUT_VOICE_S = 8.0
+LINE_HEARD_MS = 200  # a typed line's words are all "heard" this long after its utterance starts
 _running: set[asyncio.Task] = set()
 
 
@@ -98,7 +98,9 @@ class SaidLines:
         start = session.utt_start_frame if voiced else session.frames_in + 1
         self.last_utterance = start
         self.count += 1
-        words = [[w, i * WORD_MS, i * WORD_MS + WORD_MS - 40] for i, w in enumerate(text.split())]
+        # all words at once: the person's real timing is unknown, and words spread beyond their voice would be
+        # finalized one by one as separate turns at the VAD's silence (VOICE_FINALIZE_AFTER_MS)
+        words = [[w, 0, LINE_HEARD_MS] for w in text.split()]
         await captions.publish(self.sid, {"utterance": self.count, "start_chunk": start, "words": words})
 
 
@@ -150,6 +152,14 @@ class BrowserCall:
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         return self.pc.localDescription.sdp
 
+    async def _feed(self, session: TestCallSession, track) -> None:
+        """The browser's audio into the session, frame by frame, until the track ends."""
+        loop = asyncio.get_running_loop()
+        async for frame in webrtc.caller_frames(track):
+            await session.on_audio(frame)
+            if self.said is not None:
+                await self.said.check(session, loop.time())
+
     async def run(self) -> None:
         session: TestCallSession | None = None
         caller_hung_up = True
@@ -162,26 +172,14 @@ class BrowserCall:
             self.track.on_mark = session.on_mark
             drain.track(session)
             await session.start(self.sid, "", {})
-            frames = webrtc.caller_frames(track)
-            loop = asyncio.get_running_loop()
-            hung_up = asyncio.ensure_future(self.hangup.wait())
+            reader = asyncio.create_task(self._feed(session, track))
+            hung_up = asyncio.create_task(self.hangup.wait())
             try:
-                while not self.hangup.is_set():
-                    nxt = asyncio.ensure_future(anext(frames))
-                    done, _ = await asyncio.wait({nxt, hung_up}, return_when=asyncio.FIRST_COMPLETED)
-                    if nxt not in done:
-                        nxt.cancel()
-                        break
-                    try:
-                        frame = nxt.result()
-                    except StopAsyncIteration:
-                        break
-                    await session.on_audio(frame)
-                    if self.said is not None:
-                        await self.said.check(session, loop.time())
+                await asyncio.wait({reader, hung_up}, return_when=asyncio.FIRST_COMPLETED)
             finally:
+                reader.cancel()
                 hung_up.cancel()
-                await frames.aclose()
+                await asyncio.gather(reader, hung_up, return_exceptions=True)
             caller_hung_up = not transport.closed
         except TimeoutError:
             log.warning("test call %s: no audio from the browser within %.0f s", self.test_call_id, TRACK_DEADLINE_S)

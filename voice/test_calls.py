@@ -46,6 +46,8 @@ def _test_call(call_id: int):
 class TestCallRecords:
     """The `voice.records` functions a session calls, for a TestCall (each runs in `db.run`'s threads)."""
 
+    __test__ = False
+
     @staticmethod
     def mark_media_started(call_id: int) -> None:
         return None
@@ -115,6 +117,8 @@ def load(test_call_id: int) -> tuple[CallInfo, Any]:
 
 class TestCallSession(CallSession):
     """`CallSession` for a test call (see the module docstring)."""
+
+    __test__ = False
 
     records = TestCallRecords
     on_telephony = False
