@@ -77,7 +77,7 @@ def test_an_admin_talks_to_a_script_and_the_test_call_is_saved(mic_page, make_us
     screenshot(page, "test_call_mid_conversation")
 
     page.click("#tc-hangup")
-    page.locator("#test-call-result", has_text=f"Test call #").wait_for()
+    page.locator("#test-call-result", has_text="Test call #").wait_for()
 
     saved = TestCall.objects.get()
     assert saved.script_version == version and saved.ended_at is not None
