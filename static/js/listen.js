@@ -1,0 +1,106 @@
+// "Listen" on a live call: any button with data-listen="<call id>" opens /listen/<id>/ (a WebSocket carrying
+// μ-law slices of both sides, see voice/listening.py) and plays it through an AudioWorklet (listen_worklet.js):
+// caller on the left, agent on the right. One call at a time; the bar at the bottom shows both sides' levels.
+// window.parleyListen holds {callId, played, peakCaller, peakAgent, maxCaller, maxAgent, state} for the tests.
+(function () {
+  "use strict";
+  var workletUrl = document.currentScript.dataset.worklet;
+  var state = { callId: null, played: 0, peakCaller: 0, peakAgent: 0, maxCaller: 0, maxAgent: 0, state: "idle" };
+  window.parleyListen = state;
+  var ctx = null, node = null, socket = null, bar = null;
+
+  var ULAW = new Float32Array(256);
+  for (var i = 0; i < 256; i++) {
+    var u = ~i & 0xff, t = ((u & 0x0f) << 3) + 0x84;
+    t <<= (u & 0x70) >> 4;
+    ULAW[i] = ((u & 0x80) ? (0x84 - t) : (t - 0x84)) / 32768;
+  }
+
+  function decode(bytes, from, n) {
+    var out = new Float32Array(n);
+    for (var k = 0; k < n; k++) { out[k] = ULAW[bytes[from + k]]; }
+    return out;
+  }
+
+  function meter(level) { return "▮".repeat(Math.min(10, Math.round(level * 20))) || "·"; }
+
+  function render() {
+    if (!bar) {
+      bar = document.createElement("div");
+      bar.id = "listen-bar";
+      bar.setAttribute("role", "status");
+      bar.style.cssText = "position:fixed;left:0;right:0;bottom:0;background:#1f2937;color:#fff;padding:.6rem 1.2rem;" +
+        "display:flex;gap:1.2rem;align-items:center;z-index:50;font-size:.9rem";
+      document.body.appendChild(bar);
+    }
+    var text = state.state === "listening"
+      ? "Listening to call #" + state.callId + " (a few hundred ms behind; the call does not know)"
+      : state.state === "connecting" ? "Connecting to call #" + state.callId + "…"
+      : "Stopped listening to call #" + state.callId + (state.reason ? ": " + state.reason : "");
+    bar.innerHTML = "";
+    var label = document.createElement("span"); label.id = "listen-state"; label.textContent = text;
+    var levels = document.createElement("span");
+    levels.id = "listen-levels";
+    levels.textContent = "Caller " + meter(state.peakCaller) + "  Agent " + meter(state.peakAgent);
+    bar.appendChild(label); bar.appendChild(levels);
+    if (state.state !== "stopped") {
+      var stop = document.createElement("button");
+      stop.type = "button"; stop.className = "secondary small"; stop.id = "listen-stop"; stop.textContent = "Stop";
+      stop.addEventListener("click", function () { stopListening("stopped by you"); });
+      bar.appendChild(stop);
+    }
+    document.querySelectorAll("[data-listen]").forEach(function (b) {
+      var on = String(state.callId) === b.dataset.listen && state.state !== "stopped";
+      b.textContent = on ? "Listening…" : "Listen";
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+  }
+
+  function stopListening(reason) {
+    if (socket) { socket.onclose = null; socket.close(); socket = null; }
+    if (ctx) { ctx.close(); ctx = null; node = null; }
+    state.state = "stopped";
+    state.reason = reason;
+    render();
+  }
+
+  async function listen(callId) {
+    if (socket) { stopListening(""); }
+    state.callId = callId; state.state = "connecting"; state.played = 0; state.maxCaller = 0; state.maxAgent = 0;
+    render();
+    ctx = new AudioContext({ sampleRate: 8000 });
+    await ctx.audioWorklet.addModule(workletUrl);
+    node = new AudioWorkletNode(ctx, "parley-listen", { outputChannelCount: [2] });
+    node.connect(ctx.destination);
+    node.port.onmessage = function (e) {
+      state.played = e.data.played;
+      state.peakCaller = e.data.peakCaller; state.peakAgent = e.data.peakAgent;
+      state.maxCaller = Math.max(state.maxCaller, e.data.peakCaller);
+      state.maxAgent = Math.max(state.maxAgent, e.data.peakAgent);
+      var levels = document.getElementById("listen-levels");
+      if (levels) { levels.textContent = "Caller " + meter(state.peakCaller) + "  Agent " + meter(state.peakAgent); }
+    };
+    await ctx.resume();
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/listen/" + callId + "/");
+    socket.binaryType = "arraybuffer";
+    socket.onopen = function () { state.state = "listening"; render(); };
+    socket.onmessage = function (e) {
+      var bytes = new Uint8Array(e.data), half = bytes.length / 2;
+      var caller = decode(bytes, 0, half), agent = decode(bytes, half, half);
+      if (node) { node.port.postMessage([caller, agent], [caller.buffer, agent.buffer]); }
+    };
+    socket.onclose = function (e) {
+      socket = null;
+      stopListening(e.code === 1008 ? "not allowed, or the call is not live" : "the call ended");
+    };
+  }
+
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-listen]");
+    if (!button) { return; }
+    if (String(state.callId) === button.dataset.listen && state.state !== "stopped") { stopListening("stopped by you"); return; }
+    listen(button.dataset.listen).catch(function (err) { stopListening(err.message); });
+  });
+  document.body.addEventListener("htmx:afterSwap", function () { if (state.callId) { render(); } });
+})();
