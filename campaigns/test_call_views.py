@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
@@ -66,13 +67,15 @@ def _start(user, slug: str, number: object) -> int:
 async def test_call_offer(request: HttpRequest, slug: str) -> HttpResponse:
     """POST {"sdp": offer, "version": n} (JSON, X-CSRFToken) -> {"sdp": answer, "test_call": id}.
 
-    400 for a body that is not such JSON or an offer that cannot be answered, 403 for anyone but an Admin,
-    503 while this process drains (SIGTERM)."""
-    from voice import browser_calls, db, drain
+    400 for a body that is not such JSON or an offer that cannot be answered, 403 for anyone but an Admin (an
+    anonymous visitor is sent to log in), 503 while this process drains (SIGTERM)."""
+    from asgiref.sync import sync_to_async
+
+    from voice import browser_calls, drain
 
     user = await request.auser()
     if not user.is_authenticated:
-        return JsonResponse({"error": "Log in first."}, status=403)
+        return redirect_to_login(request.get_full_path())  # as every other page (tests/pages/test_no_public_pages)
     if len(request.body) > MAX_SDP_BYTES:
         return JsonResponse({"error": "The offer is too large."}, status=400)
     try:
@@ -85,13 +88,13 @@ async def test_call_offer(request: HttpRequest, slug: str) -> HttpResponse:
     if not drain.accepting():
         return JsonResponse({"error": "This server is restarting; try again in a moment."}, status=503)
     try:
-        test_call_id = await db.run(_start, user, slug, body.get("version"))
+        test_call_id = await sync_to_async(_start)(user, slug, body.get("version"))
     except PermissionError:
         return JsonResponse({"error": "Only Admins make test calls."}, status=403)
     try:
         answer = await browser_calls.answer(test_call_id, offer)
     except ValueError as exc:
-        await db.run(_mark_refused, test_call_id, str(exc))
+        await sync_to_async(_mark_refused)(test_call_id, str(exc))
         return JsonResponse({"error": str(exc)}, status=400)
     return JsonResponse({"sdp": answer, "type": "answer", "test_call": test_call_id})
 
