@@ -47,7 +47,6 @@ def may_listen(session_key: str, call_id: int) -> str:
     from django.utils.crypto import constant_time_compare
 
     from crm.access import calls_visible_to
-    from crm.models import Call
 
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     user_id, backend_path = store.get(SESSION_KEY), store.get(BACKEND_SESSION_KEY)

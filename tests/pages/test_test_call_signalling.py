@@ -64,7 +64,7 @@ def test_an_offer_webrtc_cannot_answer_is_refused_and_recorded_as_failed(client,
 def test_a_saved_test_call_shows_its_turns_and_latency(client, admin_user):
     version = factories.script("sales").published_version
     call = TestCall.objects.create(script_version=version, outcome="conversation", providers="rehearsal", turns=[
-        {"index": 0, "speaker": "agent", "text": "Hi Jamie, this is an AI assistant.", "heard_text": "Hi Jamie, this is an AI assistant."},
+        {"index": 0, "speaker": "agent", "text": "Hi Jamie, I am an AI.", "heard_text": "Hi Jamie, I am an AI."},
         {"index": 1, "speaker": "caller", "text": "What is the pricing?"},
         {"index": 2, "speaker": "agent", "text": "It costs 99 dollars.", "heard_text": "It costs 99 dollars.",
          "stt_ms": 100, "llm_ms": 402, "tts_ms": 503, "v2v_ms": 503},
