@@ -6,9 +6,9 @@ each piece. The track is what aiortc's RTP sender pulls from: on its own 20 ms c
 frame (or silence), and a mark queued behind a frame is reported back (`on_mark`) once that frame went out —
 "marks from playout", as Twilio echoes them. `clear` drops what is queued, as Twilio's `clear` does.
 
-The browser is offered PCMU only (RFC 3551 G.711 μ-law, 8 kHz): no transcoding on either side; a browser that
-cannot do PCMU gets Opus, decoded and resampled to 8 kHz by PyAV. ICE servers: `WEBRTC_ICE_SERVERS`
-(comma-separated stun:/turn: URLs), none by default (aiortc would otherwise ask Google's STUN server).
+The answer puts PCMU first (RFC 3551 G.711 μ-law, 8 kHz): no transcoding on either side; a browser that cannot do
+PCMU gets Opus, decoded and resampled to 8 kHz by PyAV (libswresample). ICE servers: `WEBRTC_ICE_SERVERS`
+(comma-separated stun: URLs), none by default (aiortc would otherwise ask Google's STUN server).
 """
 from __future__ import annotations
 
