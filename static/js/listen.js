@@ -67,6 +67,7 @@
   async function listen(callId) {
     if (socket) { stopListening(""); }
     state.callId = callId; state.state = "connecting"; state.played = 0; state.maxCaller = 0; state.maxAgent = 0;
+    state.peakCaller = 0; state.peakAgent = 0;
     render();
     ctx = new AudioContext({ sampleRate: 8000 });
     await ctx.audioWorklet.addModule(workletUrl);
@@ -74,7 +75,9 @@
     node.connect(ctx.destination);
     node.port.onmessage = function (e) {
       state.played = e.data.played;
-      state.peakCaller = e.data.peakCaller; state.peakAgent = e.data.peakAgent;
+      // meters fall back slowly (a syllable stays visible for a moment)
+      state.peakCaller = Math.max(e.data.peakCaller, state.peakCaller * 0.7);
+      state.peakAgent = Math.max(e.data.peakAgent, state.peakAgent * 0.7);
       state.maxCaller = Math.max(state.maxCaller, e.data.peakCaller);
       state.maxAgent = Math.max(state.maxAgent, e.data.peakAgent);
       var levels = document.getElementById("listen-levels");
