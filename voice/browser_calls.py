@@ -13,7 +13,8 @@ connection and returns the SDP answer; the call then runs as a task of that loop
   rehearsal caption of their next utterance, starting at the first voiced frame the VAD hears (so recognition
   follows the audio, as for simulated callees), or at once if no voice comes within SAY_WITHOUT_VOICE_S.
 
-Deadlines: the browser's audio must arrive within TRACK_DEADLINE_S of the answer, or the call ends with an error;
+Deadlines: the answer within ANSWER_DEADLINE_S (else the offer is refused); the browser's audio within
+TRACK_DEADLINE_S of the answer, or the call ends with an error;
 a call lasts at most its script's max call length (the session's supervisor).
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ from voice.test_calls import TestCallSession, load
 log = logging.getLogger(__name__)
 
 TRACK_DEADLINE_S = 15.0
+ANSWER_DEADLINE_S = 10.0  # ICE gathering (STUN servers, when configured) must be done by then
 SAY_WITHOUT_VOICE_S = 8.0
 LINE_HEARD_MS = 200  # a typed line's words are all "heard" this long after its utterance starts
 _running: set[asyncio.Task] = set()
@@ -214,7 +216,10 @@ async def answer(test_call_id: int, offer_sdp: str) -> str:
     answer SDP. Raises ValueError for an offer aiortc cannot parse or answer."""
     call = BrowserCall(test_call_id)
     try:
-        sdp = await call.answer(offer_sdp)
+        sdp = await asyncio.wait_for(call.answer(offer_sdp), timeout=ANSWER_DEADLINE_S)
+    except TimeoutError as exc:
+        await call.pc.close()
+        raise ValueError(f"The offer could not be answered within {ANSWER_DEADLINE_S:g} s (ICE gathering).") from exc
     except Exception as exc:
         await call.pc.close()
         raise ValueError(f"The offer could not be answered: {exc}") from exc
