@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser]
 CALLER_LINE = "What is the pricing?"
 
 
-def caller_wav(path: Path, text: str, lead_s: float = 7.0, tail_s: float = 30.0) -> Path:
+def caller_wav(path: Path, text: str, lead_s: float = 9.0, tail_s: float = 30.0) -> Path:
     """`text` spoken by espeak-ng, with silence before (the agent's opening plays meanwhile) and after (Chromium
     loops the file: the line comes once in the test's span)."""
     spoken = path.with_suffix(".speech.wav")
@@ -39,8 +39,6 @@ def mic_page(browser, live_app, tmp_path):
     """A tab of a Chromium whose fake microphone plays the caller's line (a second browser: flags are per launch)."""
     if not shutil.which("espeak-ng"):
         pytest.skip("espeak-ng is missing: apt-get install espeak-ng")
-    from playwright.sync_api import sync_playwright  # noqa: F401  (the browser fixture holds Playwright open)
-
     wav = caller_wav(tmp_path / "caller.wav", CALLER_LINE)
     chromium = browser.browser_type.launch(
         executable_path=CHROMIUM,
