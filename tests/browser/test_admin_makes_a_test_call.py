@@ -39,6 +39,10 @@ def mic_page(browser, live_app, tmp_path):
     """A tab of a Chromium whose fake microphone plays the caller's line (a second browser: flags are per launch)."""
     if not shutil.which("espeak-ng"):
         pytest.skip("espeak-ng is missing: apt-get install espeak-ng")
+    from aioice.ice import get_host_addresses
+
+    if not get_host_addresses(use_ipv4=True, use_ipv6=True):
+        pytest.skip("WebRTC needs a network interface besides loopback (ICE never uses 127.0.0.1)")
     wav = caller_wav(tmp_path / "caller.wav", CALLER_LINE)
     chromium = browser.browser_type.launch(
         executable_path=CHROMIUM,
