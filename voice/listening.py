@@ -6,7 +6,11 @@ every LISTENER_REFRESH_S with a LISTENER_TTL_S expiry; without Redis: an in-proc
 caller's and the agent's μ-law frames and every FLUSH_S publishes one message on `parley:<database>:listen:<call
 id>` (Redis PUBLISH; in-process: the listeners' queues):
 
-    message = caller μ-law (n bytes) + agent μ-law (n bytes), 8 kHz, both sides padded with silence to n.
+    message = sent at (8 bytes, big-endian float64, Unix ms) + caller μ-law (n bytes) + agent μ-law (n bytes),
+              8 kHz, both sides padded with silence to n.
+
+The timestamp lets a listener's page estimate how far behind the call it plays (same-clock hosts; a page whose
+clock is off falls back to its own buffer's length).
 
 So a listener costs 16 KB/s (two sides × 8 kHz × 1 byte) of Redis bandwidth and FLUSH_S of delay at the source;
 nothing is published for a call nobody listens to. Listening never touches the call: the tap only copies frames.
@@ -16,7 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 import threading
+import time
 from collections.abc import AsyncIterator
 
 from django.conf import settings
@@ -51,10 +57,12 @@ def presence_key(call_id: int) -> str:
     return f"{_prefix()}listeners:{call_id}"
 
 
-def split(message: bytes) -> tuple[bytes, bytes]:
-    """(caller μ-law, agent μ-law) of one published slice."""
-    half = len(message) // 2
-    return message[:half], message[half:]
+def split(message: bytes) -> tuple[float, bytes, bytes]:
+    """(sent at, Unix ms; caller μ-law; agent μ-law) of one published slice."""
+    (sent_ms,) = struct.unpack(">d", message[:8])
+    audio = message[8:]
+    half = len(audio) // 2
+    return sent_ms, audio[:half], audio[half:]
 
 
 def _redis():
@@ -110,7 +118,7 @@ class Tap:
         if n == 0:
             return b""
         silence = bytes([SILENCE_BYTE])
-        return caller.ljust(n, silence) + agent.ljust(n, silence)
+        return struct.pack(">d", time.time() * 1000) + caller.ljust(n, silence) + agent.ljust(n, silence)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -1,11 +1,11 @@
 // "Listen" on a live call: any button with data-listen="<call id>" opens /listen/<id>/ (a WebSocket carrying
 // μ-law slices of both sides, see voice/listening.py) and plays it through an AudioWorklet (listen_worklet.js):
 // caller on the left, agent on the right. One call at a time; the bar at the bottom shows both sides' levels.
-// window.parleyListen holds {callId, played, peakCaller, peakAgent, maxCaller, maxAgent, state} for the tests.
+// window.parleyListen holds {callId, played, peakCaller, peakAgent, maxCaller, maxAgent, behindMs, state} for tests.
 (function () {
   "use strict";
   var workletUrl = document.currentScript.dataset.worklet;
-  var state = { callId: null, played: 0, peakCaller: 0, peakAgent: 0, maxCaller: 0, maxAgent: 0, state: "idle" };
+  var state = { callId: null, played: 0, buffered: 0, behindMs: 0, peakCaller: 0, peakAgent: 0, maxCaller: 0, maxAgent: 0, state: "idle" };
   window.parleyListen = state;
   var ctx = null, node = null, socket = null, bar = null;
 
@@ -24,6 +24,11 @@
 
   function meter(level) { return "▮".repeat(Math.min(10, Math.round(level * 20))) || "·"; }
 
+  function levelsText() {
+    var behind = state.behindMs ? "  ≈ " + state.behindMs + " ms behind" : "";
+    return "Caller " + meter(state.peakCaller) + "  Agent " + meter(state.peakAgent) + behind;
+  }
+
   function render() {
     if (!bar) {
       bar = document.createElement("div");
@@ -34,14 +39,14 @@
       document.body.appendChild(bar);
     }
     var text = state.state === "listening"
-      ? "Listening to call #" + state.callId + " (a few hundred ms behind; the call does not know)"
+      ? "Listening to call #" + state.callId + " (the call does not know)"
       : state.state === "connecting" ? "Connecting to call #" + state.callId + "…"
       : "Stopped listening to call #" + state.callId + (state.reason ? ": " + state.reason : "");
     bar.innerHTML = "";
     var label = document.createElement("span"); label.id = "listen-state"; label.textContent = text;
     var levels = document.createElement("span");
     levels.id = "listen-levels";
-    levels.textContent = "Caller " + meter(state.peakCaller) + "  Agent " + meter(state.peakAgent);
+    levels.textContent = levelsText();
     bar.appendChild(label); bar.appendChild(levels);
     if (state.state !== "stopped") {
       var stop = document.createElement("button");
@@ -67,7 +72,7 @@
   async function listen(callId) {
     if (socket) { stopListening(""); }
     state.callId = callId; state.state = "connecting"; state.played = 0; state.maxCaller = 0; state.maxAgent = 0;
-    state.peakCaller = 0; state.peakAgent = 0;
+    state.peakCaller = 0; state.peakAgent = 0; state.behindMs = 0; state.maxBehindMs = 0; state.buffered = 0;
     render();
     ctx = new AudioContext({ sampleRate: 8000 });
     await ctx.audioWorklet.addModule(workletUrl);
@@ -80,8 +85,9 @@
       state.peakAgent = Math.max(e.data.peakAgent, state.peakAgent * 0.7);
       state.maxCaller = Math.max(state.maxCaller, e.data.peakCaller);
       state.maxAgent = Math.max(state.maxAgent, e.data.peakAgent);
+      state.buffered = e.data.buffered;
       var levels = document.getElementById("listen-levels");
-      if (levels) { levels.textContent = "Caller " + meter(state.peakCaller) + "  Agent " + meter(state.peakAgent); }
+      if (levels) { levels.textContent = levelsText(); }
     };
     await ctx.resume();
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -89,8 +95,14 @@
     socket.binaryType = "arraybuffer";
     socket.onopen = function () { state.state = "listening"; render(); };
     socket.onmessage = function (e) {
-      var bytes = new Uint8Array(e.data), half = bytes.length / 2;
+      var sentAt = new DataView(e.data).getFloat64(0, false);
+      var bytes = new Uint8Array(e.data, 8), half = bytes.length / 2;
       var caller = decode(bytes, 0, half), agent = decode(bytes, half, half);
+      // how far behind the call this slice's last sample will play: its age now plus the audio queued before it
+      var queuedMs = (state.buffered + half) / 8;
+      var age = Date.now() - sentAt;
+      state.behindMs = Math.round((age >= 0 && age < 10000 ? age : 0) + queuedMs);
+      state.maxBehindMs = Math.max(state.maxBehindMs || 0, state.behindMs);
       if (node) { node.port.postMessage([caller, agent], [caller.buffer, agent.buffer]); }
     };
     socket.onclose = function (e) {

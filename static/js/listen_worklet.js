@@ -1,6 +1,7 @@
 // Plays a live call's two sides (left: caller, right: agent) from slices posted by listen.js, a little behind
 // real time: it starts after PREBUFFER_S of audio, re-buffers after an underrun, and drops the oldest audio beyond
-// MAX_BEHIND_S so the manager never drifts far behind the call. Posts {played, peakCaller, peakAgent} ~4x a second.
+// MAX_BEHIND_S so the manager never drifts far behind the call. Posts {played, peakCaller, peakAgent, buffered}
+// ~4x a second.
 const PREBUFFER_S = 0.25;
 const MAX_BEHIND_S = 1.0;
 
@@ -47,7 +48,9 @@ class ParleyListen extends AudioWorkletProcessor {
     }
     this.sinceReport += left.length;
     if (this.sinceReport >= sampleRate / 4) {
-      this.port.postMessage({ played: this.played, peakCaller: this.peaks[0], peakAgent: this.peaks[1] });
+      this.port.postMessage({
+        played: this.played, peakCaller: this.peaks[0], peakAgent: this.peaks[1], buffered: this.buffered,
+      });
       this.peaks = [0, 0];
       this.sinceReport = 0;
     }

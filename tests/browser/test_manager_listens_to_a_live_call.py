@@ -60,6 +60,7 @@ def test_a_manager_hears_both_sides_of_a_live_call(page, call_host, make_user):
         "window.parleyListen.maxCaller > 0.02 && window.parleyListen.maxAgent > 0.02", timeout=30_000
     )
     page.locator("#transcript li.agent").first.wait_for()
+    page.locator("#listen-levels", has_text="ms behind").wait_for()
     screenshot(page, "manager_listening")
     thread.join(timeout=70)
     assert not thread.is_alive()
