@@ -23,6 +23,7 @@ import logging
 import struct
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator
 
 from django.conf import settings
@@ -40,7 +41,7 @@ REDIS_TIMEOUT_S = 2.0
 
 _lock = threading.Lock()
 _local: dict[int, list[tuple[asyncio.AbstractEventLoop, asyncio.Queue]]] = {}
-_clients: dict[tuple[int, str], object] = {}
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, object]] = weakref.WeakKeyDictionary()
 
 
 def _prefix() -> str:
@@ -70,14 +71,14 @@ def _redis():
     import redis.asyncio as aioredis
 
     loop = asyncio.get_running_loop()
-    key = (id(loop), settings.REDIS_URL)
     with _lock:
-        client = _clients.get(key)
+        clients = _clients.setdefault(loop, {})  # per loop object: a closed loop's clients go with it
+        client = clients.get(settings.REDIS_URL)
         if client is None:
             client = aioredis.Redis.from_url(
                 settings.REDIS_URL, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
             )
-            _clients[key] = client
+            clients[settings.REDIS_URL] = client
         return client
 
 

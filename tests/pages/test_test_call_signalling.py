@@ -26,6 +26,7 @@ def test_the_test_call_page_is_for_admins(client, admin_user, make_user):
     page = client.get("/scripts/sales/test-call/").content.decode()
     assert "Start test call" in page and "Latency per agent turn" in page
     assert 'href="/scripts/sales/test-call/"' in client.get("/scripts/sales/").content.decode()
+    assert 'href="/scripts/sales/test-call/?version=1"' in client.get("/scripts/sales/playground/").content.decode()
 
 
 def test_only_admins_may_start_a_test_call(client, make_user):
