@@ -237,3 +237,28 @@ class LeadImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} -> {self.campaign}"
+
+
+class TestCall(models.Model):
+    """A spoken conversation with a script version from the browser (WebRTC), not a campaign call: nobody is
+    dialed, tools that would change something ran as a dry run. Turns are kept here (same fields as `crm.Turn`),
+    so campaign calls, funnels and the dialer never see it."""
+
+    __test__ = False  # not a pytest test class
+
+    script_version = models.ForeignKey(ScriptVersion, on_delete=models.CASCADE, related_name="test_calls")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, blank=True)
+    error = models.TextField(blank=True)
+    providers = models.CharField(max_length=100, blank=True, help_text="STT / LLM / TTS used, e.g. rehearsal")
+    turns = models.JSONField(default=list, blank=True, help_text="crm.Turn fields of each turn, by index")
+    disclosure_heard = models.BooleanField(null=True, blank=True)
+    recording = models.FileField(upload_to="test-calls/%Y/%m/", blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Test call {self.pk} of {self.script_version}"

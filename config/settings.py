@@ -163,6 +163,9 @@ TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", default="")
 TWILIO_HTTP_TIMEOUT_SECONDS = env.float("TWILIO_HTTP_TIMEOUT_SECONDS", default=10.0)  # connect and read, per request
 TWILIO_CPS_LIMIT = env.float("TWILIO_CPS_LIMIT", default=1.0)
 MEDIA_TOKEN_TTL_SECONDS = env.int("MEDIA_TOKEN_TTL_SECONDS", default=600)
+# Browser test calls over WebRTC (voice/webrtc.py): comma-separated stun: URLs; none = host candidates only
+# (browser and server on one network). aiortc's own default (Google's STUN server) is never used.
+WEBRTC_ICE_SERVERS = env("WEBRTC_ICE_SERVERS", default="")
 # Simulated telephony: how callbacks reach the webhooks ("http" to PUBLIC_BASE_URL, or "direct" in-process),
 # ring time, a persona forced on every call ("answer_and_hold" answers and hangs up without media), hold time.
 SIM_TELEPHONY_CALLBACKS = env("SIM_TELEPHONY_CALLBACKS", default="http")

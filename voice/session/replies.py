@@ -118,6 +118,8 @@ class ReplyPipeline:
         if r.t_ready is None:
             r.t_ready = perf_counter()
         r.segments.append(piece)
+        if self.observer is not None:
+            self.observer.caption("agent", r.text(), False)
         self.recent_pieces.append((perf_counter(), piece))  # what an echo of the agent may say shortly
         await tts.push(piece)
         if r.t_push is None:
