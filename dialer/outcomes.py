@@ -134,13 +134,15 @@ def finalize_call(call_id: int, now: dt.datetime | None = None, *, force: bool =
         )
         if not won:
             return False
-        _move_lead_on(call, outcome, now)
+        if call.campaign_lead_id is not None:  # inbound calls have no hopper row to move on
+            _move_lead_on(call, outcome, now)
         campaign_id = call.campaign_id
         if call.media_started_at:
             transaction.on_commit(lambda: _queue_summary(call_id))
     from .controls import complete_if_done
 
-    complete_if_done(campaign_id)
+    if campaign_id is not None:
+        complete_if_done(campaign_id)
     return True
 
 
