@@ -72,6 +72,7 @@ def session_parts(call: Call) -> tuple[dict, dict, int]:
         "id": None,
         "slug": "",
         "name": number.label,
+        "business": number.business_name or number.label,
         "max_call_seconds": number.max_call_seconds,
         "direction": "inbound",
         "phone_number_id": number.pk,

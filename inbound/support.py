@@ -54,8 +54,8 @@ def transfer_summary(lead: Lead, number: PhoneNumber, reason: str) -> str:
     who = lead.full_name or f"a caller from {lead.phone}"
     if lead.company:
         who += f" of {lead.company}"
-    why = " ".join((reason or "asked for a person").split()).rstrip(".")
-    return f"Parley transfer from {number.label}: {who}; {why}."[:SUMMARY_MAX]
+    why = " ".join((reason or "asked for a person").split()).rstrip(".?! ")
+    return f"Parley transfer from {number.label}: {who}, who said: {why}."[:SUMMARY_MAX]
 
 
 def transfer_to_rep(ctx: ToolContext, reason: str = "") -> ToolResult:

@@ -193,6 +193,6 @@ def table(report: InboundReport) -> str:
     if report.unfinished:
         lines.append(f"  not finalized yet: calls {', '.join(map(str, report.unfinished))}")
     base = settings.PUBLIC_BASE_URL
-    lines += ["", f"Browse them: `make serve`, log in as manager / parley-demo, then open {base}/calls/?direction=inbound "
-              f"and {base}/numbers/"]
+    lines += ["", "Browse them: `make serve`, log in as manager / parley-demo, then open "
+              f"{base}/calls/?direction=inbound and {base}/numbers/"]
     return "\n".join(lines)

@@ -228,7 +228,9 @@ class TwilioEmulator:
             }
         return url, params, self.sign(url, params)
 
-    def incoming(self, to: str, from_: str, voice_url: str, status_callback: str = "") -> tuple[str, dict[str, str], str]:
+    def incoming(
+        self, to: str, from_: str, voice_url: str, status_callback: str = ""
+    ) -> tuple[str, dict[str, str], str]:
         """A caller rings our number `to`: the call (direction inbound) and the signed webhook Twilio would post to
         the number's Voice URL (https://www.twilio.com/docs/voice/twiml#twilios-request-to-your-application)."""
         with self._lock:

@@ -15,7 +15,19 @@ BASE = "https://parley.example.com"
 def inbound_settings(settings):
     settings.PUBLIC_BASE_URL = BASE
     settings.TELEPHONY = "sim"
+    settings.VOICE_GREETING_WAIT_MS = 800
+    settings.VOICE_STT = settings.VOICE_LLM = settings.VOICE_TTS = "rehearsal"
+    settings.REHEARSAL_TTS_ENGINE = "synth"
     yield settings
+
+
+@pytest.fixture
+def voice_server(transactional_db, eager_celery):
+    """The real ASGI app under uvicorn on loopback (PUBLIC_BASE_URL follows it)."""
+    from voice.loopback import LoopbackServer
+
+    with LoopbackServer() as server:
+        yield server
 
 
 @pytest.fixture

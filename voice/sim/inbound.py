@@ -49,9 +49,10 @@ def read_twiml(text: str) -> Instructions:
     root = ET.fromstring(text)
     stream = root.find("./Connect/Stream")
     dial = root.find("./Dial")
+    parameters = stream.findall("Parameter") if stream is not None else []
     return Instructions(
         stream_url=stream.get("url", "") if stream is not None else "",
-        parameters={p.get("name", ""): p.get("value", "") for p in (stream.findall("Parameter") if stream is not None else [])},
+        parameters={p.get("name", ""): p.get("value", "") for p in parameters},
         says=tuple((s.text or "") for s in root.findall("./Say")),
         dial=(dial.text or "").strip() if dial is not None else "",
         hangup=root.find("./Hangup") is not None,

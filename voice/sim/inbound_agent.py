@@ -39,8 +39,9 @@ class InboundScriptedAgent(ScriptedAgent):
         if detect(text) or _has(low, HUMAN):
             return super()._reply(text, messages, said)
         if _has(low, WRONG):
+            business = self.context.campaign.get("business") or "us"
             return (
-                f"No problem at all. This is {self.context.campaign.get('name') or 'us'}. Have a good day, goodbye!",
+                f"No problem at all. This is {business}. Have a good day, goodbye!",
                 [("end_call", {"outcome": "wrong_number", "reason": text})],
             )
         if said and said[-1].endswith(ASK_NAME):
@@ -85,7 +86,7 @@ class InboundScriptedAgent(ScriptedAgent):
             answer = answers[0] if answers else "I don't have that detail, but I can open a ticket for the team."
             return f"{answer} {ANYTHING_ELSE}", []
         if name == "transfer_to_rep" and data.get("transferring"):
-            return f"Sure, connecting you with {data.get('rep')} now. Please hold.", []
+            return f"Connecting you with {data.get('rep')} now. Please hold.", []
         return super()._after_tool(messages, said)
 
     def _used_demo(self, messages) -> bool:
