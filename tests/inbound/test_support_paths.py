@@ -13,7 +13,6 @@ from .calls import agent_said, ring
 from .conftest import REP_PHONE, make_number
 
 
-
 @pytest.fixture
 def live_number(voice_server):
     from campaigns.scripts import create_script
