@@ -59,3 +59,19 @@ def test_an_inbound_session_gets_the_greeting_the_inbound_tools_and_no_campaign(
     inbound = {t["function"]["name"] for t in schemas_for("inbound")}
     outbound = {t["function"]["name"] for t in schemas_for("outbound")}
     assert {"create_ticket", "save_caller_name"} <= inbound and not {"create_ticket", "save_caller_name"} & outbound
+
+
+def test_an_inbound_caller_who_hangs_up_before_anything_was_settled_abandoned_the_call(number):
+    from django.utils import timezone
+
+    from dialer.outcomes import finalize_call
+
+    now = timezone.now()
+    lead = factories.lead(phone="+12025550146")
+    call = Call.objects.create(direction="inbound", phone_number=number, lead=lead, status="completed",
+                               outcome="hung_up", media_started_at=now, media_ended_at=now, answered_at=now,
+                               status_events=[{"status": "completed"}])
+
+    assert finalize_call(call.pk, now)
+    call.refresh_from_db()
+    assert call.outcome == Call.Outcome.ABANDONED
