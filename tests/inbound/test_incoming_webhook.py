@@ -134,3 +134,14 @@ def test_the_numbers_status_callback_reaches_the_inbound_call_by_its_sid(client,
 
     call = Call.objects.get(provider_sid=sid)
     assert (call.status, call.duration_seconds) == (Call.Status.COMPLETED, 42)
+
+
+def test_the_provider_knows_an_answered_inbound_call_so_the_sweeper_can_ask_about_it(client, number, twilio):
+    from voice.telephony import get_telephony
+
+    sid, response = ring(twilio, client)
+    twilio.answered(sid, response.content.decode())
+
+    record = get_telephony().fetch(sid)
+    assert (record.sid, record.status) == (sid, "in-progress")
+    assert twilio.calls[sid].as_json()["direction"] == "inbound"
