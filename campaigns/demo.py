@@ -144,6 +144,9 @@ def seed_demo(leads: int = 60) -> Campaign:
     )
     campaign.reps.add(reps[0])
     _top_up_leads(campaign, leads)
+    from inbound.demo import seed_inbound
+
+    seed_inbound(reps)
     return campaign
 
 

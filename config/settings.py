@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "campaigns",
     "dialer",
     "voice",
+    "inbound",
 ]
 
 MIDDLEWARE = [

@@ -122,7 +122,11 @@ class Availability(models.Model):
 
 
 class Call(models.Model):
-    """One dial attempt of one lead in one campaign."""
+    """One dial attempt of one lead in one campaign, or one inbound call to one of our numbers (no campaign)."""
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", "Outbound"
+        INBOUND = "inbound", "Inbound"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -150,9 +154,25 @@ class Call(models.Model):
         INVALID_NUMBER = "invalid_number", "Invalid number"
         BLOCKED = "blocked", "Blocked (do-not-call or window)"
         FAILED = "failed", "Failed"
+        # Inbound calls (inbound/): what the caller got.
+        ANSWERED = "answered", "Question answered"
+        TICKET = "ticket", "Ticket created"
+        WRONG_NUMBER = "wrong_number", "Wrong number"
+        AFTER_HOURS = "after_hours", "After-hours message"
+        OVER_CAPACITY = "over_capacity", "Lines busy (at capacity)"
+        ABANDONED = "abandoned", "Abandoned"
 
-    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="calls")
-    campaign_lead = models.ForeignKey("campaigns.CampaignLead", on_delete=models.PROTECT, related_name="calls")
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND, db_index=True)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
+    )  # null only for inbound calls
+    campaign_lead = models.ForeignKey(
+        "campaigns.CampaignLead", on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
+    )
+    phone_number = models.ForeignKey(
+        "inbound.PhoneNumber", on_delete=models.PROTECT, null=True, blank=True, related_name="calls",
+        help_text="Inbound: the number that was called",
+    )
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="calls")
     script_version = models.ForeignKey(
         "campaigns.ScriptVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
@@ -194,14 +214,35 @@ class Call(models.Model):
                 name="call_one_active_per_lead",
                 violation_error_message="This person is already on a call; one call per person at a time.",
             ),
+            models.CheckConstraint(
+                condition=Q(direction="inbound") | Q(campaign__isnull=False, campaign_lead__isnull=False),
+                name="call_outbound_has_campaign",
+                violation_error_message="An outbound call belongs to a campaign and its hopper row.",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.direction == self.Direction.INBOUND:
+            return f"Call {self.pk} from {self.lead.phone if self.lead_id else '?'}"
         return f"Call {self.pk} to {self.lead.phone if self.lead_id else '?'}"
 
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def max_call_seconds(self) -> int:
+        """The longest this call may last: its campaign's limit, or the called number's (inbound)."""
+        if self.campaign_id is not None:
+            return self.campaign.max_call_seconds
+        return self.phone_number.max_call_seconds if self.phone_number_id else 900
+
+    @property
+    def source_label(self) -> str:
+        """The campaign's name, or "Inbound: <number label>" for pages and exports."""
+        if self.campaign_id is not None:
+            return self.campaign.name
+        return f"Inbound: {self.phone_number.label}" if self.phone_number_id else "Inbound"
 
 
 class Turn(models.Model):

@@ -134,7 +134,7 @@ def availability_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 def call_list(request: HttpRequest) -> HttpResponse:
     filters = CallFilterForm(request.GET or None)
-    calls = filters.apply(calls_visible_to(request.user).select_related("campaign", "lead"))
+    calls = filters.apply(calls_visible_to(request.user).select_related("campaign", "lead", "phone_number"))
     page = Paginator(calls.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -23,23 +23,29 @@ log = logging.getLogger(__name__)
 class CallInfo:
     call_id: int
     lead_id: int
-    campaign_id: int
+    campaign_id: int | None
     answered_by: str
     voicemail_policy: str
     max_call_seconds: int
     context: CallContext
     script: dict[str, Any] = field(default_factory=dict)
+    direction: str = "outbound"
+    phone_number_id: int | None = None
 
 
 def load_live_call(call_id: int) -> CallInfo | None:
     """The call and what its session needs, or None when it does not exist or is no longer live."""
     call = (
-        Call.objects.select_related("campaign", "lead", "script_version", "campaign__script_version")
+        Call.objects.select_related(
+            "campaign", "lead", "script_version", "campaign__script_version", "phone_number__script"
+        )
         .filter(pk=call_id)
         .first()
     )
     if call is None or not call.is_active or call.media_ended_at or call.finalized_at:
         return None
+    if call.direction == Call.Direction.INBOUND:
+        return _inbound_call_info(call)
     version = call.script_version or call.campaign.active_script_version
     script = script_fields(version)
     lead = call.lead
@@ -69,6 +75,36 @@ def load_live_call(call_id: int) -> CallInfo | None:
         max_call_seconds=call.campaign.max_call_seconds,
         context=context,
         script=script,
+    )
+
+
+def _lead_facts(lead) -> dict[str, Any]:
+    return {
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "company": lead.company,
+        "timezone": lead.timezone,
+        "attributes": lead.attributes or {},
+    }
+
+
+def _inbound_call_info(call: Call) -> CallInfo:
+    """An inbound call's session: the number's script with the greeting and caller context (inbound/sessions.py)."""
+    from inbound.sessions import session_parts
+
+    script, campaign, max_seconds = session_parts(call)
+    context = CallContext(call_id=call.pk, lead=_lead_facts(call.lead), script=script, campaign=campaign)
+    return CallInfo(
+        call_id=call.pk,
+        lead_id=call.lead_id,
+        campaign_id=None,
+        answered_by=call.answered_by,
+        voicemail_policy="hang_up",
+        max_call_seconds=max_seconds,
+        context=context,
+        script=script,
+        direction=call.direction,
+        phone_number_id=call.phone_number_id,
     )
 
 

@@ -35,14 +35,15 @@ def summarize_call(call_id: int) -> bool:
     transcript = call_transcript(call)
     if not any(line["speaker"] == Turn.Speaker.CALLER for line in transcript):
         return False
-    version = call.script_version or call.campaign.active_script_version
+    version = call.script_version or (call.campaign.active_script_version if call.campaign_id else None)
     script = script_fields(version)
     context = CallContext(
         call_id=call.pk,
         call_sid=call.provider_sid or "",
         lead={"first_name": call.lead.first_name, "company": call.lead.company},
         script=script,
-        campaign={"id": call.campaign_id, "slug": call.campaign.slug, "name": call.campaign.name},
+        campaign={"id": call.campaign_id, "slug": call.campaign.slug if call.campaign_id else "",
+                  "name": call.source_label, "direction": call.direction},
     )
     llm = provider_class("llm").for_call(context)
     result = async_to_sync(llm.summarize)(transcript, list(script.get("qualification_questions") or []))

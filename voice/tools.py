@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TOOL_TIMEOUT = 5.0  # seconds; settings.TOOL_TIMEOUT_SECONDS overrides
 END_OUTCOMES = ["booked", "not_interested", "callback", "opt_out", "conversation", "voicemail"]
+# Inbound calls may also end with these (inbound/support.py).
+INBOUND_END_OUTCOMES = ["answered", "ticket", "wrong_number"]
 
 
 def _fn(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -94,11 +96,39 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
     _fn(
         "end_call",
         "Hang up after your last sentence has been spoken.",
-        {"outcome": {"type": "string", "enum": END_OUTCOMES}, "reason": {"type": "string"}},
+        {"outcome": {"type": "string", "enum": END_OUTCOMES + INBOUND_END_OUTCOMES}, "reason": {"type": "string"}},
         ["outcome"],
+    ),
+    _fn(
+        "create_ticket",
+        "Leave a ticket for the support team about what the caller needs done (password reset, billing dispute, "
+        "a bug). Tell the caller the team will follow up.",
+        {
+            "category": {"type": "string", "enum": ["account", "billing", "technical", "callback", "sales", "other"]},
+            "summary": {"type": "string", "description": "One or two sentences for the team."},
+        },
+        ["category", "summary"],
+    ),
+    _fn(
+        "save_caller_name",
+        "The caller told you their name (and maybe company): save it.",
+        {"first_name": {"type": "string"}, "last_name": {"type": "string"}, "company": {"type": "string"}},
+        ["first_name"],
     ),
 ]
 TOOL_NAMES = frozenset(t["function"]["name"] for t in TOOL_SCHEMAS)
+INBOUND_ONLY = frozenset({"create_ticket", "save_caller_name"})
+
+
+def schemas_for(direction: str) -> list[dict[str, Any]]:
+    """The tools offered on a call of this direction: outbound calls never see the inbound-only ones, and their
+    end_call outcomes stay the outbound ones."""
+    if direction == "inbound":
+        return TOOL_SCHEMAS
+    out = [t for t in TOOL_SCHEMAS if t["function"]["name"] not in INBOUND_ONLY]
+    return [_fn("end_call", t["function"]["description"],
+                {"outcome": {"type": "string", "enum": END_OUTCOMES}, "reason": {"type": "string"}}, ["outcome"])
+            if t["function"]["name"] == "end_call" else t for t in out]
 
 
 class ToolError(Exception):
@@ -109,8 +139,10 @@ class ToolError(Exception):
 class ToolContext:
     call_id: int
     lead_id: int
-    campaign_id: int
+    campaign_id: int | None
     knowledge_base: tuple[dict[str, str], ...] = ()
+    direction: str = "outbound"
+    phone_number_id: int | None = None
 
 
 @dataclass
@@ -127,6 +159,9 @@ def _lead(ctx: ToolContext) -> Lead:
 
 
 def _reps(ctx: ToolContext) -> list[Rep]:
+    """The reps the agent books for and transfers to: the campaign's, or the called number's (inbound)."""
+    if ctx.campaign_id is None:
+        return list(Rep.objects.filter(phone_numbers__pk=ctx.phone_number_id, active=True).select_related("user"))
     return list(Campaign.objects.get(pk=ctx.campaign_id).reps.select_related("user").filter(active=True))
 
 
@@ -197,7 +232,9 @@ def search_knowledge_base(ctx: ToolContext, query: str) -> ToolResult:
         if score:
             scored.append((score, entry))
     scored.sort(key=lambda x: -x[0])
-    return ToolResult({"answers": [e["answer"] for _, e in scored[:2]]})
+    answers = [e["answer"] for _, e in scored[:2]]
+    answered = ctx.direction == "inbound" and bool(answers)
+    return ToolResult({"answers": answers}, outcome=Call.Outcome.ANSWERED if answered else "")
 
 
 def record_opt_out(ctx: ToolContext, reason: str = "") -> ToolResult:
@@ -206,6 +243,10 @@ def record_opt_out(ctx: ToolContext, reason: str = "") -> ToolResult:
 
 
 def transfer_to_rep(ctx: ToolContext, reason: str = "") -> ToolResult:
+    if ctx.direction == "inbound":
+        from inbound.support import transfer_to_rep as warm_transfer
+
+        return warm_transfer(ctx, reason)
     rep = next((r for r in _reps(ctx) if r.phone), None)
     if rep is None:
         return ToolResult({"transferring": False, "reason": "No rep can take a call right now."})
@@ -215,7 +256,7 @@ def transfer_to_rep(ctx: ToolContext, reason: str = "") -> ToolResult:
 
 
 def end_call(ctx: ToolContext, outcome: str = "conversation", reason: str = "") -> ToolResult:
-    if outcome not in END_OUTCOMES:
+    if outcome not in END_OUTCOMES and not (ctx.direction == "inbound" and outcome in INBOUND_END_OUTCOMES):
         outcome = "conversation"
     return ToolResult({"ending": True}, end_outcome=outcome)
 
@@ -229,7 +270,15 @@ _TOOLS = {
     "transfer_to_rep": transfer_to_rep,
     "end_call": end_call,
     "schedule_callback": callbacks.tool,
+    "create_ticket": lambda ctx, **kw: _inbound("create_ticket")(ctx, **kw),
+    "save_caller_name": lambda ctx, **kw: _inbound("save_caller_name")(ctx, **kw),
 }
+
+
+def _inbound(name: str):
+    from inbound import support
+
+    return getattr(support, name)
 
 
 def _schema(name: str) -> dict[str, Any] | None:

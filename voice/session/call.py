@@ -27,7 +27,7 @@ from voice.session.saving import Saving
 from voice.session.state import MACHINE, Reply, Transport
 from voice.session.supervision import Supervision
 from voice.session.turn_taking import TurnTaking
-from voice.tools import ToolContext
+from voice.tools import ToolContext, schemas_for
 from voice.turns import TurnSettings, VoiceActivity
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,10 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
             lead_id=info.lead_id,
             campaign_id=info.campaign_id,
             knowledge_base=tuple(info.script.get("knowledge_base") or ()),
+            direction=info.direction,
+            phone_number_id=info.phone_number_id,
         )
+        self.tool_schemas = schemas_for(info.direction)
 
     # --- lifecycle ------------------------------------------------------------------------------------
     async def start(self, call_sid: str, stream_sid: str, custom_parameters: dict[str, str]) -> None:

@@ -107,6 +107,19 @@ class Ending:
         return _ApologyAudio(self.call_id, AudioChunk(speech.render(APOLOGY)[0], boundary=True))
 
     async def _transfer(self, to: str) -> None:
+        if self.info.direction == "inbound":  # warm when the tool recorded one (inbound/transfers.py)
+            from django.db import connection
+
+            from inbound.transfers import carry_out
+
+            def warm(t, sid: str) -> None:
+                try:
+                    carry_out(t, sid, to, self.call_id)
+                finally:
+                    connection.close()  # this worker thread's own connection
+
+            await self._end_line("transferred", warm)
+            return
         await self._end_line("transferred", lambda t, sid: t.transfer(sid, to))
 
     async def _hang_up(self, outcome: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from voice.providers.base import TextDelta, ToolCall
 from voice.session.state import Reply
-from voice.tools import TOOL_SCHEMAS, ToolResult, run_tool
+from voice.tools import ToolResult, run_tool
 from voice.turns import SentenceSplitter
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ class ReplyPipeline:
             calls: list[ToolCall] = []
             if r.t_llm is None:
                 r.t_llm = perf_counter()
-            stream = self.providers.llm.stream(msgs, TOOL_SCHEMAS)
+            stream = self.providers.llm.stream(msgs, self.tool_schemas)
             try:
                 async for event in stream:
                     if r.gen != self.gen:
