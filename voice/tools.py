@@ -24,12 +24,14 @@ from crm.models import Call, Lead, Rep
 from crm.optouts import record_opt_out as opt_out
 from dialer import callbacks
 from voice import db
+from voice.meeting_tools import GENERAL_TOOLS, KIND_TOOLS, MEETING_TOOL_SCHEMAS, MEETING_TOOLS
 from voice.tool_arguments import ArgumentError, clean_arguments
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TOOL_TIMEOUT = 5.0  # seconds; settings.TOOL_TIMEOUT_SECONDS overrides
-END_OUTCOMES = ["booked", "not_interested", "callback", "opt_out", "conversation", "voicemail"]
+END_OUTCOMES = ["booked", "not_interested", "callback", "opt_out", "conversation", "voicemail",
+                "confirmed", "rescheduled", "canceled", "next_step"]  # the last four: calls about a meeting
 
 
 def _fn(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -98,7 +100,18 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
         ["outcome"],
     ),
 ]
-TOOL_NAMES = frozenset(t["function"]["name"] for t in TOOL_SCHEMAS)
+ALL_TOOL_SCHEMAS = TOOL_SCHEMAS + MEETING_TOOL_SCHEMAS  # prospecting's, then voice/meeting_tools.py's
+TOOL_NAMES = frozenset(t["function"]["name"] for t in ALL_TOOL_SCHEMAS)
+
+
+def schemas_for(kind: str) -> list[dict[str, Any]]:
+    """The tools a call of a campaign of `kind` is offered: prospecting (or unknown) gets `TOOL_SCHEMAS`; reminder
+    and follow-up calls get their meeting tools (voice/meeting_tools.py KIND_TOOLS) and the general ones."""
+    names = KIND_TOOLS.get(kind)
+    if not names:
+        return TOOL_SCHEMAS
+    wanted = (*names, *GENERAL_TOOLS)
+    return [t for name in wanted for t in ALL_TOOL_SCHEMAS if t["function"]["name"] == name]
 
 
 class ToolError(Exception):
@@ -229,12 +242,13 @@ _TOOLS = {
     "transfer_to_rep": transfer_to_rep,
     "end_call": end_call,
     "schedule_callback": callbacks.tool,
+    **MEETING_TOOLS,
 }
 
 
 def _schema(name: str) -> dict[str, Any] | None:
     """The parameters schema the LLM was given for `name`; None for a tool it was not offered."""
-    for tool in TOOL_SCHEMAS:
+    for tool in (*TOOL_SCHEMAS, *MEETING_TOOL_SCHEMAS):
         if tool["function"]["name"] == name:
             return tool["function"].get("parameters") or {"type": "object", "properties": {}}
     return None
