@@ -126,6 +126,8 @@ class CampaignForm(forms.ModelForm):
             "max_call_seconds",
             "voicemail_policy",
             "reps",
+            "kind",
+            "meeting_offset_minutes",
         ]
         widgets = {"window_start": _clock(), "window_end": _clock()}
 

@@ -95,3 +95,31 @@ def fill(template: str, facts: dict[str, Any]) -> str:
         return template.format_map(_Keep({k: v for k, v in facts.items() if isinstance(v, str)}))
     except (IndexError, ValueError):
         return template
+
+
+def enrollment_rows(campaign: Campaign, limit: int = 100) -> list[dict[str, Any]]:
+    """The campaign page's "Meetings to call about": each enrollment (soonest call first) with its meeting, the
+    planned call time and how it was chosen, and where it stands (waiting, called with outcome, closed and why).
+    The call shown is the latest call of the lead's hopper row placed since the enrollment."""
+    enrollments = list(
+        campaign.meeting_enrollments.select_related("meeting__lead", "meeting__rep__user", "campaign_lead")
+        .order_by("-call_at", "-id")[:limit]
+    )
+    calls: dict[int, list[Call]] = {}
+    for call in Call.objects.filter(campaign=campaign, campaign_lead__in=[e.campaign_lead_id for e in enrollments]):
+        calls.setdefault(call.campaign_lead_id, [])
+        calls[call.campaign_lead_id].append(call)
+    rows = []
+    for enrollment in sorted(enrollments, key=lambda e: (e.call_at, e.pk)):
+        entry = enrollment.campaign_lead
+        call = next((c for c in calls.get(entry.pk, ()) if c.created_at >= enrollment.created_at), None)
+        if enrollment.closed_reason:
+            state = f"Not called: {enrollment.closed_reason}"
+        elif call is not None and call.outcome:
+            state = call.get_outcome_display()
+        elif call is not None:
+            state = call.get_status_display()
+        else:
+            state = entry.get_state_display()
+        rows.append({"enrollment": enrollment, "meeting": enrollment.meeting, "call": call, "state": state})
+    return rows

@@ -74,7 +74,8 @@ def test_reschedule_into_a_taken_slot_is_refused_with_alternatives(reminder, rep
     factories.meeting(rep, start=_local(3, 11))
     result = run_tool_sync(ctx, "reschedule_meeting", {"start": _local(3, 11).isoformat()})
     assert result.data["rescheduled"] is False and result.outcome == ""
-    assert result.data["alternatives"] and all(a["start"] != _local(3, 11).isoformat() for a in result.data["alternatives"])
+    alternatives = result.data["alternatives"]
+    assert alternatives and all(a["start"] != _local(3, 11).isoformat() for a in alternatives)
     meeting.refresh_from_db()
     assert (meeting.start, meeting.status) == (_local(2, 10), "booked")
     assert not MeetingChange.objects.exists()

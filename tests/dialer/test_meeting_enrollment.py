@@ -49,7 +49,8 @@ def test_a_reminder_is_planned_the_offset_before_in_the_leads_time(rep):
 def test_a_reminder_moves_into_the_leads_window_in_another_zone(rep):
     """09:00 New York is 06:00 in Los Angeles: the day-before reminder waits for 09:00 there."""
     campaign = meeting_campaign(rep)
-    meeting = booked(rep, dt.datetime(2026, 6, 16, 9, 0, tzinfo=NY), lead=factories.lead(timezone="America/Los_Angeles"))
+    lead = factories.lead(timezone="America/Los_Angeles")
+    meeting = booked(rep, dt.datetime(2026, 6, 16, 9, 0, tzinfo=NY), lead=lead)
     enroll(campaign.pk, now=dt.datetime(2026, 6, 14, 12, 0, tzinfo=UTC))
     assert planned(campaign, meeting) == dt.datetime(2026, 6, 15, 9, 0, tzinfo=LA)
     assert "moved from Mon 06:00" in MeetingEnrollment.objects.get(meeting=meeting).plan

@@ -8,9 +8,9 @@ import logging
 from time import perf_counter
 from typing import Any
 
+from voice.meeting_tools import meeting_brief
 from voice.providers.base import TextDelta, ToolCall
 from voice.session.state import Reply
-from voice.meeting_tools import meeting_brief
 from voice.tools import ToolResult, run_tool, schemas_for
 from voice.turns import SentenceSplitter
 
