@@ -70,7 +70,7 @@ def plan_reminder(campaign: Campaign, meeting: Meeting, now: dt.datetime) -> Pla
     moment = start
     while moment <= latest:
         if not checker.why_not(moment):
-            return Plan(moment, _describe(moment, target, zone))
+            return Plan(moment, _describe(moment, target, zone, earliest))
         moment += STEP
     moment = min(target, latest) - STEP
     while moment >= earliest:
@@ -91,16 +91,19 @@ def plan_follow_up(campaign: Campaign, meeting: Meeting, now: dt.datetime) -> Pl
     moment = max(target, now)
     while moment <= max(target, now) + FOLLOW_UP_SEARCH:
         if not checker.why_not(moment):
-            return Plan(moment, _describe(moment, target, zone))
+            return Plan(moment, _describe(moment, target, zone, now))
         moment += STEP
     return Plan(None, "no time the lead may be called in the next two weeks")
 
 
-def _describe(moment: dt.datetime, target: dt.datetime, zone) -> str:
+def _describe(moment: dt.datetime, target: dt.datetime, zone, floor: dt.datetime | None = None) -> str:
+    """One line for the campaign page; `floor` is the earliest the call could be (now, or 2 h after booking)."""
     local = moment.astimezone(zone)
     when = f"{local:%a %d %b %H:%M} {local.tzname()}"
     if abs(moment - target) < STEP:
         return f"call {when} (lead's time)"
+    if floor is not None and target < floor and moment - floor < STEP:
+        return f"call {when} (lead's time), as soon as possible: the offset before the meeting had passed"
     wanted = target.astimezone(zone)
     return f"call {when} (lead's time), moved from {wanted:%a %H:%M} into the calling window"
 

@@ -85,9 +85,10 @@ def about_meeting(call: Call, context: CallContext) -> None:
     if enrollment is None:
         return
     context.meeting = meeting_facts(enrollment.meeting, call.campaign)
+    facts = {**{k: v for k, v in context.lead.items() if isinstance(v, str)}, **context.meeting}
     for name in ("opening_line", "voicemail_message"):
         if context.script.get(name):
-            context.script[name] = fill(str(context.script[name]), context.meeting)
+            context.script[name] = fill(str(context.script[name]), facts)
 
 
 def mark_media_started(call_id: int) -> None:

@@ -49,6 +49,10 @@ class ScriptedAgent:
 
     @classmethod
     def for_call(cls, context: CallContext) -> ScriptedAgent:
+        if context.meeting and cls is ScriptedAgent:  # a reminder or follow-up call
+            from voice.sim.meeting_agent import MeetingAgent  # a subclass of this one
+
+            return MeetingAgent(context, EmulatedLatency.current())
         return cls(context, EmulatedLatency.current())
 
     async def stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> AsyncIterator[LLMEvent]:
