@@ -146,7 +146,7 @@ def seed_demo(leads: int = 60) -> Campaign:
     )
     campaign.reps.add(reps[0])
     _top_up_leads(campaign, leads)
-    seed_meeting_campaigns(manager, reps[0], ZONES, _unused_numbers())
+    seed_meeting_campaigns(campaign, manager, reps[0], ZONES, _unused_numbers())
     return campaign
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from crm.availability import free_slots
 from crm.bookings import book_meeting
-from crm.models import Lead, Meeting, Rep
+from crm.models import Call, Lead, Meeting, Rep
 
 from .models import Campaign, CampaignLead, Script
 from .scripts import save_new_version
@@ -22,9 +22,9 @@ from .scripts import save_new_version
 REMINDER_SLUG, FOLLOW_UP_SLUG = "demo-reminders", "demo-followups"
 REMINDER_PERSONAS = ("confirms", "wants_another_day", "cancels", "forgot_meeting", "voicemail")
 FOLLOW_UP_PERSONAS = ("pricing_question", "ready_next_step", "follow_up_not_interested")
-BOOKING_NOTES = (
-    "Booked on a call: a team of {n} reps working from spreadsheets and cold email; wants to see how the AI "
-    "dialer books meetings and what it costs."
+BOOKING_SUMMARY = (
+    "The caller booked a meeting with {rep}. They run a team of {n} sales reps on spreadsheets and cold email, "
+    "and want to see how the AI dialer books meetings and what it costs."
 )
 
 REMINDER_SCRIPT = {
@@ -76,9 +76,10 @@ FOLLOW_UP_SCRIPT = {
 }
 
 
-def seed_meeting_campaigns(manager, rep: Rep, zones, numbers, wanted: int = 10) -> list[Campaign]:
+def seed_meeting_campaigns(source: Campaign, manager, rep: Rep, zones, numbers, wanted: int = 10) -> list[Campaign]:
     """Create (or top up) the demo's reminder and follow-up campaigns with `wanted` meetings each waiting to be
-    called, then enroll them (what the beat task does every minute). `zones` are (region, IANA zone) pairs;
+    called, then enroll them (what the beat task does every minute). Each meeting was booked two days ago on a
+    call of the `source` (prospecting) campaign, with its summary. `zones` are (region, IANA zone) pairs;
     `numbers` maps a region to an iterator of unused E.164 numbers."""
     from dialer.enrollment_reminders import enroll
 
@@ -100,13 +101,13 @@ def seed_meeting_campaigns(manager, rep: Rep, zones, numbers, wanted: int = 10) 
             },
         )
         campaign.reps.add(rep)
-        _top_up(campaign, rep, zones, numbers, wanted)
+        _top_up(campaign, source, rep, zones, numbers, wanted)
         enroll(campaign.pk)
         campaigns.append(campaign)
     return campaigns
 
 
-def _top_up(campaign: Campaign, rep: Rep, zones, numbers, wanted: int) -> None:
+def _top_up(campaign: Campaign, source: Campaign, rep: Rep, zones, numbers, wanted: int) -> None:
     waiting = campaign.hopper.filter(state__in=CampaignLead.DIALABLE_STATES).count()
     open_zones = [(r, z) for r, z in zones if _inside(campaign, ZoneInfo(z))]
     if not open_zones:
@@ -128,13 +129,30 @@ def _top_up(campaign: Campaign, rep: Rep, zones, numbers, wanted: int) -> None:
             last_name=("Adams", "Baker", "Costa", "Dubois", "Eriksen")[serial % 5], company="Northwind",
             timezone=zone, consent_source="demo", attributes={"persona": personas[serial % len(personas)]},
         )
-        notes = BOOKING_NOTES.format(n=8 + serial % 9)
+        call = _booking_call(source, lead, BOOKING_SUMMARY.format(rep=rep, n=8 + serial % 9))
         if reminder:
-            meeting = book_meeting(lead=lead, rep=rep, start=start, notes=notes)
+            meeting = book_meeting(lead=lead, rep=rep, start=start, call=call)
         else:
-            meeting = _held_meeting(rep, lead, notes)
-        Meeting.objects.filter(pk=meeting.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+            meeting = _held_meeting(rep, lead, call)
+        Meeting.objects.filter(pk=meeting.pk).update(created_at=call.created_at)
         missing -= 1
+
+
+def _booking_call(source: Campaign, lead: Lead, summary: str) -> Call:
+    """The finished call of the prospecting campaign that booked the lead's meeting two days ago."""
+    at = timezone.now() - dt.timedelta(days=2)
+    entry = CampaignLead.objects.create(
+        campaign=source, lead=lead, state=CampaignLead.State.DONE, attempts=1, last_outcome=Call.Outcome.BOOKED
+    )
+    call = Call.objects.create(
+        campaign=source, campaign_lead=entry, lead=lead, script_version=source.active_script_version,
+        status=Call.Status.COMPLETED, outcome=Call.Outcome.BOOKED, placed_at=at, answered_at=at + dt.timedelta(
+            seconds=8), ended_at=at + dt.timedelta(minutes=3), finalized_at=at + dt.timedelta(minutes=3),
+        duration_seconds=172, summary=summary,
+    )
+    Call.objects.filter(pk=call.pk).update(created_at=at)
+    call.refresh_from_db()
+    return call
 
 
 def _reminder_slot(rep: Rep, zone: ZoneInfo) -> dt.datetime | None:
@@ -146,13 +164,14 @@ def _reminder_slot(rep: Rep, zone: ZoneInfo) -> dt.datetime | None:
     return slots[0].start
 
 
-def _held_meeting(rep: Rep, lead: Lead, notes: str) -> Meeting:
+def _held_meeting(rep: Rep, lead: Lead, call: Call) -> Meeting:
     """A 30-minute meeting with the rep that was held yesterday (its own half hour, never overlapping another)."""
     start = (timezone.now() - dt.timedelta(hours=26)).replace(minute=0, second=0, microsecond=0)
     while Meeting.objects.filter(rep=rep, start__lt=start + dt.timedelta(minutes=30), end__gt=start).exists():
         start -= dt.timedelta(minutes=30)
     return Meeting.objects.create(
-        lead=lead, rep=rep, start=start, end=start + dt.timedelta(minutes=30), status=Meeting.Status.HELD, notes=notes,
+        lead=lead, rep=rep, call=call, campaign=call.campaign, start=start, end=start + dt.timedelta(minutes=30),
+        status=Meeting.Status.HELD,
     )
 
 

@@ -78,7 +78,8 @@ def meeting_facts(meeting: Meeting, campaign: Campaign) -> dict[str, Any]:
         "meeting_date": meeting.start.astimezone(zone).date().isoformat(),
         "rep_name": str(meeting.rep),
         "rep_first_name": meeting.rep.user.first_name or str(meeting.rep),
-        "booked_on": booking.created_at.astimezone(zone).date().isoformat() if booking else "",
+        "booked_on": f"{booking.created_at.astimezone(zone):%A, %B} {booking.created_at.astimezone(zone).day}"
+        if booking else "",
         "booking_summary": summary,
         "callback_number": spoken_number(campaign.caller_id),
     }

@@ -123,8 +123,8 @@ class MeetingAgent(ScriptedAgent):
     def _about_reminder(self, text: str, low: str, said) -> tuple[str, list]:
         m = self.meeting
         if _has(low, FORGOT):
-            booked = f"You spoke with us on {m['booked_on']}" if m.get("booked_on") else "It was booked with us"
-            about = f": {m['booking_summary']}" if m.get("booking_summary") else "."
+            booked = f"You booked it with us on {m['booked_on']}" if m.get("booked_on") else "You booked it with us"
+            about = f"; my notes say: {m['booking_summary']}" if m.get("booking_summary") else "."
             return (f"{booked}{about} It's with {m['rep_name']} on {m['meeting_time']}, your time. "
                     "Would you like to keep it?"), []
         if _has(low, ANOTHER):
@@ -133,7 +133,7 @@ class MeetingAgent(ScriptedAgent):
         if _has(low, CANCEL) or _has(low, NOT_INTERESTED):
             return "I understand.", [("cancel_meeting", {"reason": text})]
         if _has(low, CONFIRM) or _has(low, ACCEPT):
-            return "Wonderful.", [("confirm_meeting", {})]
+            return "Let me confirm that.", [("confirm_meeting", {})]
         if any("will you be able to make it" in s.lower() for s in said):
             return (f"No problem. {m['rep_name']} will follow up by email. Goodbye!",
                     [("end_call", {"outcome": "conversation", "reason": "no answer about the meeting"})])

@@ -164,6 +164,7 @@ PERSONAS.update(
                     Line("Hello?", "at_start"),
                     Line("Actually, could we move it to another day?"),
                     Line("The second one works."),
+                    Line("Yes, that works."),  # only heard when the chosen time was just taken
                     Line("Thanks, bye."),
                 ),
             ),
@@ -199,6 +200,7 @@ PERSONAS.update(
                     Line("Hello?", "at_start"),
                     Line("It went well. We are ready for the next step. Can we set up another meeting?"),
                     Line("The first one works for me."),
+                    Line("Yes, that works."),  # only heard when the chosen time was just taken
                     Line("Great, bye."),
                 ),
             ),
