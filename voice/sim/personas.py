@@ -200,7 +200,8 @@ PERSONAS.update(
                     Line("Hello?", "at_start"),
                     Line("It went well. We are ready for the next step. Can we set up another meeting?"),
                     Line("The first one works for me."),
-                    Line("Yes, that works."),  # only heard when the chosen time was just taken
+                    Line("Yes, that works."),  # only heard when the chosen time was just taken ...
+                    Line("Okay, that one then."),  # ... and again
                     Line("Great, bye."),
                 ),
             ),
