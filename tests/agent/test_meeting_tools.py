@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Campaign, MeetingEnrollment
+from campaigns.models import Campaign, MeetingEnrollment, ScriptVersion
 from crm.models import Call, Meeting, MeetingChange
 from tests import factories
 from voice.tools import ToolContext, run_tool_sync, schemas_for
@@ -157,3 +157,28 @@ def test_meeting_tools_on_a_prospecting_call_are_refused(db):
     call = Call.objects.create(campaign=campaign, campaign_lead=entry, lead=entry.lead, provider_sid="CAp")
     result = run_tool_sync(ToolContext(call.pk, entry.lead_id, campaign.pk), "confirm_meeting", {})
     assert "not about a meeting" in result.data["error"]
+
+
+def test_the_call_knows_its_meeting_and_the_voicemail_names_time_and_number(reminder):
+    from voice.meeting_tools import meeting_brief
+    from voice.records import load_live_call
+
+    meeting, ctx = reminder
+    booking_campaign = factories.campaign()
+    booking = factories.finished_call(factories.hopper_entry(booking_campaign), summary="Wants to see the dialer.")
+    Meeting.objects.filter(pk=meeting.pk).update(call=booking)
+    version = Call.objects.get(pk=ctx.call_id).campaign.active_script_version
+    ScriptVersion.objects.filter(pk=version.pk).update(
+        voicemail_message="Hi {first_name}, your meeting with {rep_name} is {meeting_time}. Call {callback_number}.",
+        opening_line="Hi {first_name}, I'm an AI assistant calling about {meeting_time}.",
+    )
+    info = load_live_call(ctx.call_id)
+    when = _local(2, 10)
+    label = f"{when:%A, %B} {when.day} at 10 AM"
+    assert info.context.meeting["meeting_time"] == label
+    assert info.context.meeting["booking_summary"] == "Wants to see the dialer."
+    voicemail = f"Hi Pat, your meeting with {meeting.rep} is {label}. Call (415) 555-0100."
+    assert info.script["voicemail_message"] == voicemail
+    assert info.script["opening_line"] == f"Hi Pat, I'm an AI assistant calling about {label}."
+    brief = meeting_brief(info.context.meeting)
+    assert label in brief and "Wants to see the dialer." in brief and "confirm_meeting" in brief
