@@ -7,9 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 
-from .meetings import OPEN_STATUSES, MeetingError, change_status, reopen, reschedule
+from .meetings import change_status, reopen, reschedule
 from .models import Call, Meeting, MeetingChange
 
 Kind = MeetingChange.Kind
@@ -92,12 +91,3 @@ def note_next_step(meeting: Meeting, step: str, detail: str = "", *, call: Call 
 def history(meeting: Meeting) -> list[MeetingChange]:
     """The meeting's changes, oldest first, with the call and the person behind each."""
     return list(meeting.changes.select_related("call", "user", "related_meeting"))
-
-
-def still_open(meeting: Meeting, now: dt.datetime | None = None) -> bool:
-    """Whether a reminder about `meeting` still makes sense: open and not started."""
-    now = now or timezone.now()
-    return meeting.status in OPEN_STATUSES and meeting.start > now
-
-
-__all__ = ["MeetingError", "act", "history", "move", "note_next_step", "record", "still_open"]

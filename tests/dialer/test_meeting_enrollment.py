@@ -190,3 +190,21 @@ def test_prospecting_and_stopped_campaigns_enroll_nothing(rep):
     stopped = meeting_campaign(rep, status=Campaign.Status.STOPPED)
     assert enroll(prospecting.pk, now=now)["enrolled"] == 0
     assert enroll(stopped.pk, now=now)["enrolled"] == 0
+
+
+def test_the_beat_enrolls_every_live_meeting_campaign(rep, settings):
+    """`dialer.tasks.enroll_meetings` is on the beat (and so on the in-process beat without a broker)."""
+    from django.utils import timezone
+
+    from dialer.tasks import enroll_meetings
+
+    assert settings.CELERY_BEAT_SCHEDULE["meetings-enroll"]["task"] == "dialer.tasks.enroll_meetings"
+    campaign = meeting_campaign(rep)
+    follow_ups = meeting_campaign(rep, kind=Campaign.Kind.FOLLOW_UP, offset_minutes=0)
+    start = (timezone.now() + dt.timedelta(hours=20)).replace(microsecond=0)
+    upcoming = booked(rep, start)
+    held = booked(rep, start - dt.timedelta(days=2), status=Meeting.Status.HELD)
+    assert enroll_meetings()["enrolled"] == 2
+    assert MeetingEnrollment.objects.get(meeting=upcoming).campaign == campaign
+    assert MeetingEnrollment.objects.get(meeting=held).campaign == follow_ups
+    assert enroll_meetings()["enrolled"] == 0
