@@ -16,7 +16,7 @@ from crm.availability import free_slots
 from crm.bookings import book_meeting
 from crm.models import Call, Lead, Meeting, Rep
 
-from .models import Campaign, CampaignLead, Script
+from .models import Campaign, CampaignLead, Script, default_retry_rules
 from .scripts import save_new_version
 
 REMINDER_SLUG, FOLLOW_UP_SLUG = "demo-reminders", "demo-followups"
@@ -98,6 +98,8 @@ def seed_meeting_campaigns(source: Campaign, manager, rep: Rep, zones, numbers, 
                 "window_start": dt.time(8), "window_end": dt.time(21), "max_concurrency": 10,
                 "calls_per_second": 5, "created_by": manager, "kind": kind, "meeting_offset_minutes": offset,
                 "max_attempts": 2,
+                # A reminder that reached voicemail or nobody is tried again the same day, before the meeting.
+                "retry_rules": {**default_retry_rules(), "voicemail": 3 * 3600, "no_answer": 2 * 3600},
             },
         )
         campaign.reps.add(rep)

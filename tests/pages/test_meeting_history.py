@@ -68,3 +68,11 @@ def test_a_manager_makes_a_follow_up_campaign(client, manager, rep):
     assert response.status_code == 302, response.content.decode()[:2000]
     campaign = Campaign.objects.get(slug="after-demos")
     assert (campaign.kind, campaign.meeting_offset_minutes) == ("follow_up", 1440)
+
+
+def test_starting_a_reminder_campaign_with_no_meetings_says_they_come_by_themselves(client, manager):
+    factories.campaign("empty-reminders", name="Reminders", kind=Campaign.Kind.REMINDER)
+    client.force_login(manager)
+    page = client.post("/campaigns/empty-reminders/control/start/", follow=True).content.decode()
+    assert "no meetings to call about yet" in page and "enrolled automatically" in page
+    assert "Upload leads" not in page  # a reminder campaign takes no lead lists: no upload button either
