@@ -178,9 +178,13 @@ def _keep_true(campaign: Campaign, now: dt.datetime) -> dict[str, int]:
             campaign=campaign, closed_reason="", campaign_lead__state__in=CampaignLead.DIALABLE_STATES
         )
         .select_related("meeting__lead", "campaign_lead")
-        .order_by("id")
+        .order_by("-id")
     )
+    current: set[int] = set()
     for enrollment in waiting:
+        if enrollment.campaign_lead_id in current:
+            continue  # an earlier meeting of the lead, called about already: the row now waits for a later one
+        current.add(enrollment.campaign_lead_id)
         meeting = enrollment.meeting
         reason = ""
         if meeting.status not in OPEN_STATUSES:

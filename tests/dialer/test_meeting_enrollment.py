@@ -134,6 +134,9 @@ def test_a_leads_second_meeting_waits_for_the_first_call(rep):
     entry = CampaignLead.objects.get(campaign=campaign, lead=lead)
     assert (entry.state, entry.attempts) == ("pending", 0)
     assert [e.meeting_id for e in entry.meeting_enrollments.order_by("id")] == [first.pk, second.pk]
+    # Once the first meeting is near, its (finished) enrollment does not close the row waiting for the second.
+    enroll(campaign.pk, now=dt.datetime(2026, 6, 16, 9, 45, tzinfo=NY))
+    assert CampaignLead.objects.get(pk=entry.pk).state == "pending"
 
 
 def test_a_canceled_meeting_is_not_called_about(rep):
