@@ -101,7 +101,8 @@ def fill(template: str, facts: dict[str, Any]) -> str:
 def enrollment_rows(campaign: Campaign, limit: int = 100) -> list[dict[str, Any]]:
     """The campaign page's "Meetings to call about": each enrollment (soonest call first) with its meeting, the
     planned call time and how it was chosen, and where it stands (waiting, called with outcome, closed and why).
-    The call shown is the latest call of the lead's hopper row placed since the enrollment."""
+    The call shown is the latest call of the lead's hopper row placed after the enrollment and before the row's
+    next enrollment (a later meeting of the same lead)."""
     enrollments = list(
         campaign.meeting_enrollments.select_related("meeting__lead", "meeting__rep__user", "campaign_lead")
         .order_by("-call_at", "-id")[:limit]
@@ -110,10 +111,20 @@ def enrollment_rows(campaign: Campaign, limit: int = 100) -> list[dict[str, Any]
     for call in Call.objects.filter(campaign=campaign, campaign_lead__in=[e.campaign_lead_id for e in enrollments]):
         calls.setdefault(call.campaign_lead_id, [])
         calls[call.campaign_lead_id].append(call)
+    until: dict[int, Any] = {}  # enrollment id -> when the next enrollment of its hopper row began (or None)
+    next_began: dict[int, Any] = {}  # hopper row id -> when its latest enrollment seen so far began
+    for enrollment in sorted(enrollments, key=lambda e: -e.pk):
+        until[enrollment.pk] = next_began.get(enrollment.campaign_lead_id)
+        next_began[enrollment.campaign_lead_id] = enrollment.created_at
     rows = []
     for enrollment in sorted(enrollments, key=lambda e: (e.call_at, e.pk)):
         entry = enrollment.campaign_lead
-        call = next((c for c in calls.get(entry.pk, ()) if c.created_at >= enrollment.created_at), None)
+        before = until[enrollment.pk]
+        call = next(
+            (c for c in calls.get(entry.pk, ())
+             if c.created_at >= enrollment.created_at and (before is None or c.created_at < before)),
+            None,
+        )
         if enrollment.closed_reason:
             state = f"Not called: {enrollment.closed_reason}"
         elif call is not None and call.outcome:
