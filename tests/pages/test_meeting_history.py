@@ -76,3 +76,10 @@ def test_starting_a_reminder_campaign_with_no_meetings_says_they_come_by_themsel
     page = client.post("/campaigns/empty-reminders/control/start/", follow=True).content.decode()
     assert "no meetings to call about yet" in page and "enrolled automatically" in page
     assert "Upload leads" not in page  # a reminder campaign takes no lead lists: no upload button either
+
+
+def test_a_reminder_campaign_takes_no_lead_list(client, manager):
+    factories.campaign("reminders", kind=Campaign.Kind.REMINDER, name="Reminders")
+    client.force_login(manager)
+    page = client.get("/campaigns/reminders/imports/new/", follow=True).content.decode()
+    assert "calls about its reps&#x27; meetings" in page and "prospecting campaign" in page
