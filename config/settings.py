@@ -145,11 +145,14 @@ DIALER_STALE_CALL_SECONDS = env.float("DIALER_STALE_CALL_SECONDS", default=120.0
 DIALER_STALE_MEDIA_SECONDS = env.float("DIALER_STALE_MEDIA_SECONDS", default=120.0)
 # The same beat inside the web process when there is no broker (dialer/inprocess.py): "auto", "on" or "off".
 DIALER_INPROCESS = env("DIALER_INPROCESS", default="auto")
+# Reminder and follow-up campaigns: how often meetings are enrolled (dialer/enrollment_reminders.py).
+MEETING_ENROLL_SECONDS = env.float("MEETING_ENROLL_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "dialer-tick": {"task": "dialer.tasks.tick", "schedule": DIALER_TICK_SECONDS},
     "dialer-sweep": {"task": "dialer.tasks.sweep", "schedule": DIALER_SWEEP_SECONDS},
     "imports-requeue": {"task": "campaigns.tasks.requeue_stalled_imports", "schedule": 60.0},
     "imports-delete-old-uploads": {"task": "campaigns.tasks.delete_old_uploads", "schedule": 3600.0},
+    "meetings-enroll": {"task": "dialer.tasks.enroll_meetings", "schedule": MEETING_ENROLL_SECONDS},
 }
 # Lead imports: upload limit (checked while receiving), re-queue after a broker outage, upload retention.
 IMPORT_MAX_UPLOAD_MB = env.float("IMPORT_MAX_UPLOAD_MB", default=50.0)

@@ -161,6 +161,11 @@ class Call(models.Model):
         AFTER_HOURS = "after_hours", "After-hours message"
         OVER_CAPACITY = "over_capacity", "Lines busy (at capacity)"
         ABANDONED = "abandoned", "Abandoned"
+        # Reminder and follow-up calls about a meeting (crm/meeting_changes.py).
+        CONFIRMED = "confirmed", "Meeting confirmed"
+        RESCHEDULED = "rescheduled", "Meeting rescheduled"
+        CANCELED = "canceled", "Meeting canceled"
+        NEXT_STEP = "next_step", "Next step recorded"
 
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND, db_index=True)
     campaign = models.ForeignKey(
@@ -328,6 +333,48 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead} with {self.rep} at {self.start:%Y-%m-%d %H:%M}"
+
+
+class MeetingChange(models.Model):
+    """One entry in a meeting's history: what changed, who changed it, on which call (crm/meeting_changes.py)."""
+
+    class Kind(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        CANCELED = "canceled", "Canceled"
+        REOPENED = "reopened", "Reopened"
+        HELD = "held", "Marked held"
+        NO_SHOW = "no_show", "Marked no-show"
+        NEXT_MEETING = "next_meeting", "Next meeting booked"
+        NEXT_STEP = "next_step", "Next step"
+        TRANSFER = "transfer", "Transfer to rep"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    call = models.ForeignKey(
+        Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="meeting_changes",
+        help_text="The call on which the agent made the change",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The person who made it on the meeting page",
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    old_start = models.DateTimeField(null=True, blank=True)
+    new_start = models.DateTimeField(null=True, blank=True)
+    detail = models.TextField(blank=True, help_text="Reason, next step or note, in the words given")
+    related_meeting = models.ForeignKey(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The next meeting booked on a follow-up call",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (meeting {self.meeting_id})"
 
 
 class Profile(models.Model):

@@ -22,6 +22,11 @@ FINISHED_OUTCOMES = {
     Call.Outcome.CONVERSATION,
     Call.Outcome.INVALID_NUMBER,
     Call.Outcome.FAX,  # a fax line: never a voicemail, never retried
+    # Calls about a meeting (reminder and follow-up campaigns): the meeting's business is done.
+    Call.Outcome.CONFIRMED,
+    Call.Outcome.RESCHEDULED,
+    Call.Outcome.CANCELED,
+    Call.Outcome.NEXT_STEP,
 }
 
 

@@ -51,21 +51,17 @@ def load_live_call(call_id: int) -> CallInfo | None:
     lead = call.lead
     context = CallContext(
         call_id=call.pk,
-        lead={
-            "first_name": lead.first_name,
-            "last_name": lead.last_name,
-            "company": lead.company,
-            "timezone": lead.timezone,
-            "attributes": lead.attributes or {},
-        },
+        lead=_lead_facts(lead),
         script=script,
         campaign={
             "id": call.campaign_id,
             "slug": call.campaign.slug,
             "name": call.campaign.name,
             "max_call_seconds": call.campaign.max_call_seconds,
+            "kind": call.campaign.kind,
         },
     )
+    about_meeting(call, context)
     return CallInfo(
         call_id=call.pk,
         lead_id=lead.pk,
@@ -106,6 +102,23 @@ def _inbound_call_info(call: Call) -> CallInfo:
         direction=call.direction,
         phone_number_id=call.phone_number_id,
     )
+
+
+def about_meeting(call: Call, context: CallContext) -> None:
+    """A reminder or follow-up call: the meeting it is about goes into `context.meeting`, and the script's
+    opening line and voicemail message get its {meeting_time}, {rep_name}, {callback_number}… filled in."""
+    from campaigns.kinds import calls_about_meetings, enrollment_for_call, fill, meeting_facts
+
+    if not calls_about_meetings(call.campaign):
+        return
+    enrollment = enrollment_for_call(call)
+    if enrollment is None:
+        return
+    context.meeting = meeting_facts(enrollment.meeting, call.campaign)
+    facts = {**{k: v for k, v in context.lead.items() if isinstance(v, str)}, **context.meeting}
+    for name in ("opening_line", "voicemail_message"):
+        if context.script.get(name):
+            context.script[name] = fill(str(context.script[name]), facts)
 
 
 def mark_media_started(call_id: int) -> None:

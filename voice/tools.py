@@ -24,12 +24,14 @@ from crm.models import Call, Lead, Rep
 from crm.optouts import record_opt_out as opt_out
 from dialer import callbacks
 from voice import db
+from voice.meeting_tools import GENERAL_TOOLS, KIND_TOOLS, MEETING_TOOL_SCHEMAS, MEETING_TOOLS
 from voice.tool_arguments import ArgumentError, clean_arguments
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TOOL_TIMEOUT = 5.0  # seconds; settings.TOOL_TIMEOUT_SECONDS overrides
-END_OUTCOMES = ["booked", "not_interested", "callback", "opt_out", "conversation", "voicemail"]
+END_OUTCOMES = ["booked", "not_interested", "callback", "opt_out", "conversation", "voicemail",
+                "confirmed", "rescheduled", "canceled", "next_step"]  # the last four: calls about a meeting
 # Inbound calls may also end with these (inbound/support.py).
 INBOUND_END_OUTCOMES = ["answered", "ticket", "wrong_number"]
 
@@ -116,19 +118,31 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
         ["first_name"],
     ),
 ]
-TOOL_NAMES = frozenset(t["function"]["name"] for t in TOOL_SCHEMAS)
+ALL_TOOL_SCHEMAS = TOOL_SCHEMAS + MEETING_TOOL_SCHEMAS  # prospecting's and inbound's, then voice/meeting_tools.py's
+TOOL_NAMES = frozenset(t["function"]["name"] for t in ALL_TOOL_SCHEMAS)
 INBOUND_ONLY = frozenset({"create_ticket", "save_caller_name"})
 
 
-def schemas_for(direction: str) -> list[dict[str, Any]]:
-    """The tools offered on a call of this direction: outbound calls never see the inbound-only ones, and their
-    end_call outcomes stay the outbound ones."""
-    if direction == "inbound":
+def schemas_for(direction: str = "outbound", kind: str = "") -> list[dict[str, Any]]:
+    """The tools a call is offered, by its direction and its campaign's `kind`.
+
+    Reminder and follow-up calls get their meeting tools (voice/meeting_tools.py KIND_TOOLS) and the general ones;
+    inbound calls get every prospecting tool plus the inbound-only ones; other outbound calls never see the
+    inbound-only tools, and their end_call outcomes stay the outbound ones.
+    """
+    if direction == "inbound" and not kind:
         return TOOL_SCHEMAS
-    out = [t for t in TOOL_SCHEMAS if t["function"]["name"] not in INBOUND_ONLY]
-    return [_fn("end_call", t["function"]["description"],
-                {"outcome": {"type": "string", "enum": END_OUTCOMES}, "reason": {"type": "string"}}, ["outcome"])
-            if t["function"]["name"] == "end_call" else t for t in out]
+    outbound = [
+        _fn("end_call", t["function"]["description"],
+            {"outcome": {"type": "string", "enum": END_OUTCOMES}, "reason": {"type": "string"}}, ["outcome"])
+        if t["function"]["name"] == "end_call" else t
+        for t in TOOL_SCHEMAS if t["function"]["name"] not in INBOUND_ONLY
+    ]  # fmt: skip
+    names = KIND_TOOLS.get(kind)
+    if not names:
+        return outbound
+    offered = outbound + MEETING_TOOL_SCHEMAS
+    return [t for name in (*names, *GENERAL_TOOLS) for t in offered if t["function"]["name"] == name]
 
 
 class ToolError(Exception):
@@ -272,6 +286,7 @@ _TOOLS = {
     "schedule_callback": callbacks.tool,
     "create_ticket": lambda ctx, **kw: _inbound("create_ticket")(ctx, **kw),
     "save_caller_name": lambda ctx, **kw: _inbound("save_caller_name")(ctx, **kw),
+    **MEETING_TOOLS,
 }
 
 
@@ -283,7 +298,7 @@ def _inbound(name: str):
 
 def _schema(name: str) -> dict[str, Any] | None:
     """The parameters schema the LLM was given for `name`; None for a tool it was not offered."""
-    for tool in TOOL_SCHEMAS:
+    for tool in (*TOOL_SCHEMAS, *MEETING_TOOL_SCHEMAS):
         if tool["function"]["name"] == name:
             return tool["function"].get("parameters") or {"type": "object", "properties": {}}
     return None

@@ -123,7 +123,7 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
             direction=info.direction,
             phone_number_id=info.phone_number_id,
         )
-        self.tool_schemas = schemas_for(info.direction)
+        self.tool_schemas = schemas_for(info.direction, kind=(info.context.campaign or {}).get("kind", ""))
 
     # --- lifecycle ------------------------------------------------------------------------------------
     async def start(self, call_sid: str, stream_sid: str, custom_parameters: dict[str, str]) -> None:

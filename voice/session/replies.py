@@ -8,6 +8,7 @@ import logging
 from time import perf_counter
 from typing import Any
 
+from voice.meeting_tools import meeting_brief
 from voice.providers.base import TextDelta, ToolCall
 from voice.session.state import Reply
 from voice.tools import ToolResult, run_tool
@@ -43,7 +44,8 @@ class ReplyPipeline:
         if notes:
             parts.append("Objection replies: " + " | ".join(f"{k}: {v}" for k, v in notes.items()))
         parts.append(
-            "Use check_availability before proposing meeting times and book_meeting to book one; if a slot was "
+            meeting_brief(self.context.meeting)  # a reminder or follow-up call (voice/meeting_tools.py)
+            or "Use check_availability before proposing meeting times and book_meeting to book one; if a slot was "
             "taken, offer another. Use search_knowledge_base for product questions, record_opt_out when asked not "
             "to be called again, transfer_to_rep when asked for a person, and end_call when the conversation is over."
         )

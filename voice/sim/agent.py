@@ -53,6 +53,10 @@ class ScriptedAgent:
             from voice.sim.inbound_agent import InboundScriptedAgent
 
             return InboundScriptedAgent(context, EmulatedLatency.current())
+        if context.meeting and cls is ScriptedAgent:  # a reminder or follow-up call
+            from voice.sim.meeting_agent import MeetingAgent  # a subclass of this one
+
+            return MeetingAgent(context, EmulatedLatency.current())
         return cls(context, EmulatedLatency.current())
 
     async def stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> AsyncIterator[LLMEvent]:
