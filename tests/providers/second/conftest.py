@@ -1,0 +1,35 @@
+"""The second vendor of each layer (issue 18), each SDK against its emulator on 127.0.0.1 (port 0).
+
+Fixtures build on tests/providers/conftest.py: `vendor_settings` points Deepgram, OpenAI and Cartesia at their
+emulators; the fixtures here swap one layer for its second vendor.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.emulators.elevenlabs import ElevenLabsEmulator
+from voice.providers.base import CallContext
+from voice.providers.elevenlabs import ElevenLabsTTS
+
+KEY = "emulator-key"
+
+
+@pytest.fixture
+async def elevenlabs():
+    async with ElevenLabsEmulator(api_key=KEY) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def elevenlabs_settings(vendor_settings, elevenlabs):
+    vendor_settings.VOICE_TTS = "elevenlabs"
+    vendor_settings.ELEVENLABS_API_KEY = KEY
+    vendor_settings.ELEVENLABS_BASE_URL = elevenlabs.url
+    return vendor_settings
+
+
+@pytest.fixture
+async def eleven_tts(elevenlabs_settings):
+    tts = ElevenLabsTTS.for_call(CallContext(call_id=7))
+    yield tts
+    await tts.close()
