@@ -204,6 +204,8 @@ CARTESIA_MODEL = env("CARTESIA_MODEL", default="sonic-2")
 ELEVENLABS_API_KEY = env("ELEVENLABS_API_KEY", default="")
 ELEVENLABS_BASE_URL = env("ELEVENLABS_BASE_URL", default="")
 ELEVENLABS_MODEL = env("ELEVENLABS_MODEL", default="eleven_flash_v2_5")
+OPENAI_TTS_MODEL = env("OPENAI_TTS_MODEL", default="gpt-4o-mini-tts")  # VOICE_TTS=openai; key and URL as the LLM's
+OPENAI_TTS_VOICE = env("OPENAI_TTS_VOICE", default="alloy")
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ from voice.providers.openai_llm import OpenAILLM
     ("VOICE_LLM", "openai", "OPENAI_API_KEY"),
     ("VOICE_TTS", "cartesia", "CARTESIA_API_KEY"),
     ("VOICE_TTS", "elevenlabs", "ELEVENLABS_API_KEY"),
+    ("VOICE_TTS", "openai", "OPENAI_API_KEY"),
 ])
 def test_a_vendor_without_its_key_names_the_missing_variable(settings, setting, vendor, key):
     setattr(settings, setting, vendor)

@@ -10,6 +10,7 @@ import pytest
 from tests.emulators.elevenlabs import ElevenLabsEmulator
 from voice.providers.base import CallContext
 from voice.providers.elevenlabs import ElevenLabsTTS
+from voice.providers.openai_tts import OpenAITTS
 
 KEY = "emulator-key"
 
@@ -33,3 +34,15 @@ async def eleven_tts(elevenlabs_settings):
     tts = ElevenLabsTTS.for_call(CallContext(call_id=7))
     yield tts
     await tts.close()
+
+
+@pytest.fixture
+def openai_tts_settings(vendor_settings):
+    """VOICE_TTS=openai: the same OpenAI emulator (and key) serves the LLM and the speech."""
+    vendor_settings.VOICE_TTS = "openai"
+    return vendor_settings
+
+
+@pytest.fixture
+def openai_tts(openai_tts_settings) -> OpenAITTS:
+    return OpenAITTS.for_call(CallContext(call_id=7))
