@@ -14,6 +14,7 @@ from voice.providers.openai_llm import OpenAILLM
 
 @pytest.mark.parametrize("setting, vendor, key", [
     ("VOICE_STT", "deepgram", "DEEPGRAM_API_KEY"),
+    ("VOICE_STT", "assemblyai", "ASSEMBLYAI_API_KEY"),
     ("VOICE_LLM", "openai", "OPENAI_API_KEY"),
     ("VOICE_TTS", "cartesia", "CARTESIA_API_KEY"),
     ("VOICE_TTS", "elevenlabs", "ELEVENLABS_API_KEY"),

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.emulators.assemblyai import AssemblyAIEmulator
 from tests.emulators.elevenlabs import ElevenLabsEmulator
+from voice.providers.assemblyai import AssemblyAISTT
 from voice.providers.base import CallContext
 from voice.providers.elevenlabs import ElevenLabsTTS
 from voice.providers.openai_tts import OpenAITTS
@@ -46,3 +48,23 @@ def openai_tts_settings(vendor_settings):
 @pytest.fixture
 def openai_tts(openai_tts_settings) -> OpenAITTS:
     return OpenAITTS.for_call(CallContext(call_id=7))
+
+
+@pytest.fixture
+async def assemblyai():
+    async with AssemblyAIEmulator(api_key=KEY) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def assemblyai_settings(vendor_settings, assemblyai):
+    vendor_settings.VOICE_STT = "assemblyai"
+    vendor_settings.ASSEMBLYAI_API_KEY = KEY
+    vendor_settings.ASSEMBLYAI_BASE_URL = assemblyai.url
+    return vendor_settings
+
+
+@pytest.fixture
+def aai_stt(assemblyai_settings) -> AssemblyAISTT:
+    return AssemblyAISTT.for_call(CallContext(call_id=7, call_sid="CA7", lead={"first_name": "Pat",
+                                                                               "company": "Acme"}))
