@@ -92,7 +92,8 @@ def rehearse(args: argparse.Namespace) -> None:
     from django.core.management import call_command
 
     django.setup()
-    print("Vendors: " + ", ".join(f"{type(e).__name__} on {e.url}" for e in emulators), flush=True)
+    distinct = list({id(e): e for e in emulators}.values())  # OpenAI may serve both the LLM and the speech
+    print("Vendors: " + ", ".join(f"{type(e).__name__} on {e.url}" for e in distinct), flush=True)
     try:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("seed_demo", demo=True)
@@ -101,9 +102,9 @@ def rehearse(args: argparse.Namespace) -> None:
 
             Campaign.objects.filter(slug=args.rehearse).update(max_concurrency=1)
         call_command("rehearse", campaign=args.rehearse, calls=args.calls)
-        print("Through the real SDKs: " + "; ".join(_usage(e) for e in emulators), flush=True)
+        print("Through the real SDKs: " + "; ".join(_usage(e) for e in distinct), flush=True)
     finally:
-        for emulator in {id(e): e for e in emulators}.values():
+        for emulator in distinct:
             asyncio.run_coroutine_threadsafe(emulator.stop(), loop).result(timeout=5)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
