@@ -82,6 +82,10 @@ def import_list(request: HttpRequest, slug: str) -> HttpResponse:
 def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     """The upload form; a file over the limit is refused by its declared length unread, or stopped mid-way."""
     campaign = get_object_or_404(Campaign, slug=slug)
+    if campaign.kind != Campaign.Kind.PROSPECTING:  # its hopper is its reps' meetings (campaigns/kinds.py)
+        messages.error(request, f"{campaign.name} calls about its reps' meetings, enrolled automatically; "
+                                "lead lists go into a prospecting campaign.")
+        return redirect("campaign_detail", slug=campaign.slug)
     if request.method == "POST" and declared_too_large(request.META):
         return render(request, "campaigns/imports/upload.html", {"campaign": campaign, "form": _too_large()})
     limit = UploadLimit(request)

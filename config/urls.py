@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("telephony/", include("dialer.urls")),
+    path("telephony/", include("inbound.urls")),
+    path("", include("inbound.page_urls")),
     path("", include("crm.urls")),
     path("", include("campaigns.urls")),
 ]

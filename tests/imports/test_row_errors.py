@@ -130,7 +130,7 @@ def test_all_errors_reads_in_batches_without_losing_or_repeating_one(many_errors
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_moves_the_json_errors_of_earlier_imports_into_rows(campaign):
-    before, after = ("campaigns", "0004_lead_import_queued_at_and_sheet"), ("campaigns", "0005_import_row_errors")
+    before, after = ("campaigns", "0006_campaign_kinds_meeting_enrollment"), ("campaigns", "0007_import_row_errors")
     executor = MigrationExecutor(connection)
     executor.migrate([before])
     old_apps = executor.loader.project_state([before]).apps

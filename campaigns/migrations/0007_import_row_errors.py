@@ -44,7 +44,7 @@ def rows_to_json(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0004_lead_import_queued_at_and_sheet'),
+        ('campaigns', '0006_campaign_kinds_meeting_enrollment'),
     ]
 
     operations = [
