@@ -27,7 +27,7 @@ class TokenAuth(HttpBearer):
         row = tokens.authenticate(token)
         if row is None:
             return None
-        verdict = ratelimit.hit(row.pk)
+        verdict = ratelimit.hit(row.prefix)
         if not verdict.allowed:
             raise RateLimited(verdict)
         request.user = row.user

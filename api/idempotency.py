@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -53,6 +54,7 @@ def run_once(user, key: str | None, operation: str, body: object,
     except BaseException:
         record.delete()
         raise
+    payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))  # as stored, so a replay is the same
     IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status, response=payload)
     return status, payload
 

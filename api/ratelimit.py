@@ -30,8 +30,8 @@ def _redis(url: str):
     return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
 
-def hit(token_id: int, now: float | None = None) -> Verdict:
-    """Count one request of `token_id` and say whether it is within `API_RATE_LIMIT_PER_MINUTE`.
+def hit(token_prefix: str, now: float | None = None) -> Verdict:
+    """Count one request of the token with `token_prefix` (random, unique) and say whether it is within `API_RATE_LIMIT_PER_MINUTE`.
 
     A store that cannot be reached lets the request through (logged): the limit protects the service, it is not a
     reason to refuse every client while Redis restarts."""
@@ -39,7 +39,7 @@ def hit(token_id: int, now: float | None = None) -> Verdict:
     now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
     reset_in = WINDOW_SECONDS - int(now % WINDOW_SECONDS)
-    key = f"parley:{connection.settings_dict['NAME']}:api:rate:{token_id}:{window}"
+    key = f"parley:{connection.settings_dict['NAME']}:api:rate:{token_prefix}:{window}"
     try:
         if settings.REDIS_URL:
             pipe = _redis(settings.REDIS_URL).pipeline()
