@@ -31,7 +31,7 @@ def _redis(url: str):
 
 
 def hit(token_prefix: str, now: float | None = None) -> Verdict:
-    """Count one request of the token with `token_prefix` (random, unique) and say whether it is within `API_RATE_LIMIT_PER_MINUTE`.
+    """Count one request of the token with `token_prefix` (random, unique): is it within API_RATE_LIMIT_PER_MINUTE?
 
     A store that cannot be reached lets the request through (logged): the limit protects the service, it is not a
     reason to refuse every client while Redis restarts."""

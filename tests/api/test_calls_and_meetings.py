@@ -34,7 +34,8 @@ def test_a_call_reads_with_turns_outcome_summary_fields_and_a_recording_url(as_m
     assert (body["outcome"], body["summary"], body["extracted"]) == ("booked", "Pat runs a 12-person team.",
                                                                      {"team_size": "12"})
     assert [t["speaker"] for t in body["turns"]][:2] == ["agent", "caller"]
-    assert body["turns"][2]["interrupted"] and body["turns"][2]["heard_text"] == "We help sales teams book more meetings."
+    cut = body["turns"][2]
+    assert cut["interrupted"] and cut["heard_text"] == "We help sales teams book more meetings."
     assert body["recording_url"].endswith(f"/api/v1/calls/{booked.call_id}/recording")
     assert body["meeting_ids"] == [booked.pk]
 
