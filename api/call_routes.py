@@ -11,15 +11,16 @@ from crm.access import calls_visible_to
 from crm.recordings import recording_response
 
 from . import outputs
-from .schemas import CallDetail, CallPage, Error
+from .schemas import MAX_ID, CallDetail, CallPage, Error, id_param, limit_param, offset_param
 
 router = Router(tags=["calls"])
 
 
 @router.get("", response=CallPage, summary="List calls")
 def list_calls(request: HttpRequest, campaign: str = "", outcome: str = "", status: str = "",
-               lead_id: int | None = None, since: dt.date | None = None, until: dt.date | None = None,
-               limit: int = Query(50, ge=1), offset: int = Query(0, ge=0)):
+               lead_id: int | None = Query(None, ge=1, le=MAX_ID), since: dt.date | None = None,
+               until: dt.date | None = None,
+               limit: int = limit_param(), offset: int = offset_param()):
     """Newest first. Reps see only the calls behind their own meetings; managers and admins see all.
     `since`/`until` are dates (UTC) the call was created on or after / on or before."""
     calls = calls_visible_to(request.user)
@@ -39,7 +40,7 @@ def list_calls(request: HttpRequest, campaign: str = "", outcome: str = "", stat
 
 
 @router.get("/{int:call_id}", response={200: CallDetail, 404: Error}, summary="Read a call with its turns")
-def read_call(request: HttpRequest, call_id: int):
+def read_call(request: HttpRequest, call_id: int = id_param()):
     """Outcome, summary, extracted qualification answers, every turn (with what the caller heard) and the
     recording's URL (fetch it with the same token)."""
     call = get_object_or_404(calls_visible_to(request.user), pk=call_id)
@@ -56,7 +57,7 @@ def read_call(request: HttpRequest, call_id: int):
             openapi_extra={"responses": {200: {"description": "The audio (WAV); Range requests are honoured",
                                                "content": {"audio/wav": {"schema": {"type": "string",
                                                                                     "format": "binary"}}}}}})
-def call_recording(request: HttpRequest, call_id: int):
+def call_recording(request: HttpRequest, call_id: int = id_param()):
     call = get_object_or_404(calls_visible_to(request.user), pk=call_id)
     if not call.recording:
         raise Http404("This call has no recording.")

@@ -6,7 +6,7 @@ from typing import Literal
 from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Header, Query, Router
+from ninja import Header, Router
 from ninja.errors import HttpError
 
 from campaigns import lead_intake, readiness, stats
@@ -18,7 +18,16 @@ from dialer import controls
 
 from . import idempotency, outputs
 from .auth import require
-from .schemas import CampaignPage, CampaignStats, ControlOut, EnrollIn, EnrollOut, Error
+from .schemas import (
+    CampaignPage,
+    CampaignStats,
+    ControlOut,
+    EnrollIn,
+    EnrollOut,
+    Error,
+    limit_param,
+    offset_param,
+)
 
 router = Router(tags=["campaigns"])
 CONTROLS = {
@@ -30,7 +39,7 @@ CONTROLS = {
 
 
 @router.get("", response=CampaignPage, summary="List campaigns")
-def list_campaigns(request: HttpRequest, status: str = "", limit: int = Query(50, ge=1), offset: int = Query(0, ge=0)):
+def list_campaigns(request: HttpRequest, status: str = "", limit: int = limit_param(), offset: int = offset_param()):
     require(request, MANAGERS)
     campaigns = Campaign.objects.select_related("script").order_by("-created_at", "-id")
     if status:

@@ -15,7 +15,20 @@ from crm.roles import ADMINS, MANAGERS
 
 from . import idempotency, outputs
 from .auth import require
-from .schemas import Error, LeadBatch, LeadBatchOut, LeadCreate, LeadCreated, LeadOut, LeadPage, LeadPatch, Reason
+from .schemas import (
+    Error,
+    LeadBatch,
+    LeadBatchOut,
+    LeadCreate,
+    LeadCreated,
+    LeadOut,
+    LeadPage,
+    LeadPatch,
+    Reason,
+    id_param,
+    limit_param,
+    offset_param,
+)
 
 router = Router(tags=["leads"])
 IdempotencyKey = Header(None, alias="Idempotency-Key", description="Makes a retried create safe: same key and body, "
@@ -33,7 +46,7 @@ def _campaign(slug: str | None) -> Campaign | None:
 
 @router.get("", response=LeadPage, summary="List leads")
 def list_leads(request: HttpRequest, q: str = "", campaign: str = "", do_not_call: bool | None = None,
-               limit: int = Query(50, ge=1), offset: int = Query(0, ge=0)):
+               limit: int = limit_param(), offset: int = offset_param()):
     """Search by name, company or three or more digits of the number (as the Leads page does)."""
     require(request, MANAGERS)
     found = leads.with_dnc(Lead.objects.filter(leads.search_q(q)))
@@ -81,13 +94,13 @@ def create_leads(request: HttpRequest, payload: LeadBatch, idempotency_key: str 
 
 
 @router.get("/{int:lead_id}", response={200: LeadOut, 404: Error}, summary="Read a lead")
-def read_lead(request: HttpRequest, lead_id: int):
+def read_lead(request: HttpRequest, lead_id: int = id_param()):
     require(request, MANAGERS)
     return outputs.lead_out(get_object_or_404(Lead, pk=lead_id))
 
 
 @router.patch("/{int:lead_id}", response={200: LeadOut, 400: Error, 404: Error}, summary="Update a lead")
-def update_lead(request: HttpRequest, lead_id: int, payload: LeadPatch):
+def update_lead(request: HttpRequest, payload: LeadPatch, lead_id: int = id_param()):
     """Fields left out stay as they are. The phone number is the lead's identity and cannot change."""
     require(request, MANAGERS)
     lead = get_object_or_404(Lead, pk=lead_id)
@@ -107,7 +120,7 @@ def update_lead(request: HttpRequest, lead_id: int, payload: LeadPatch):
 
 
 @router.post("/{int:lead_id}/dnc", response={200: LeadOut, 404: Error}, summary="Put a lead on the do-not-call list")
-def add_lead_to_dnc(request: HttpRequest, lead_id: int, payload: Reason):
+def add_lead_to_dnc(request: HttpRequest, payload: Reason, lead_id: int = id_param()):
     """Its dialable campaign rows stop at once; a call in flight finishes."""
     require(request, MANAGERS)
     lead = get_object_or_404(Lead, pk=lead_id)
@@ -116,7 +129,8 @@ def add_lead_to_dnc(request: HttpRequest, lead_id: int, payload: Reason):
 
 
 @router.delete("/{int:lead_id}/dnc", response={200: LeadOut, 404: Error}, summary="Take a lead off the list (Admins)")
-def remove_lead_from_dnc(request: HttpRequest, lead_id: int, reason: str = Query(..., min_length=1, max_length=255)):
+def remove_lead_from_dnc(request: HttpRequest, lead_id: int = id_param(),
+                         reason: str = Query(..., min_length=1, max_length=255)):
     """An Admin's decision, logged with the reason; campaigns get back the attempts the lead has left."""
     require(request, ADMINS)
     lead = get_object_or_404(Lead, pk=lead_id)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Router
 from ninja.errors import HttpError
 
 from crm import meetings as meeting_actions
 from crm.access import meetings_visible_to
 
 from . import outputs
-from .schemas import Error, MeetingOut, MeetingPage, MeetingPatch, MeetingUpdated
+from .schemas import Error, MeetingOut, MeetingPage, MeetingPatch, MeetingUpdated, id_param, limit_param, offset_param
 
 router = Router(tags=["meetings"])
 # The status a client asks for -> the meeting page's action.
@@ -19,7 +19,7 @@ STATUS_ACTIONS = {"confirmed": "confirm", "canceled": "cancel", "held": "held", 
 
 @router.get("", response=MeetingPage, summary="List meetings")
 def list_meetings(request: HttpRequest, status: str = "", campaign: str = "",
-                  limit: int = Query(50, ge=1), offset: int = Query(0, ge=0)):
+                  limit: int = limit_param(), offset: int = offset_param()):
     """Soonest first. A rep's token sees only that rep's meetings; managers and admins see all."""
     found = meetings_visible_to(request.user)
     if status:
@@ -30,13 +30,13 @@ def list_meetings(request: HttpRequest, status: str = "", campaign: str = "",
 
 
 @router.get("/{int:meeting_id}", response={200: MeetingOut, 404: Error}, summary="Read a meeting")
-def read_meeting(request: HttpRequest, meeting_id: int):
+def read_meeting(request: HttpRequest, meeting_id: int = id_param()):
     return outputs.meeting_data(get_object_or_404(meetings_visible_to(request.user), pk=meeting_id))
 
 
 @router.patch("/{int:meeting_id}", response={200: MeetingUpdated, 400: Error, 404: Error, 409: Error},
               summary="Change a meeting's status or time")
-def update_meeting(request: HttpRequest, meeting_id: int, payload: MeetingPatch):
+def update_meeting(request: HttpRequest, payload: MeetingPatch, meeting_id: int = id_param()):
     """`status`: confirmed, canceled, held, no_show, or booked (reopens a canceled meeting); `start`: reschedule
     into a free slot inside the rep's hours (the lead is not told: the message says so). 409 when the slot is
     taken or the change is not allowed from the meeting's state."""

@@ -2,11 +2,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from ninja import Field, Schema
+from ninja import Field, Path, Query, Schema
 
 from campaigns.lead_intake import MAX_BATCH
+
+MAX_ID = 2**63 - 1  # ids are PostgreSQL bigints: larger ones are a client error, not a database error
+MAX_OFFSET = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def limit_param():
+    return Query(50, ge=1, le=1000, description="Items per page (at most API_MAX_PAGE_SIZE, 200 by default)")
+
+
+def offset_param():
+    return Query(0, ge=0, le=MAX_OFFSET, description="Items to skip; a page's next_offset")
+
+
+def id_param():
+    return Path(..., ge=1, le=MAX_ID)
+
 
 Region = Field("US", min_length=2, max_length=2, pattern="^[A-Za-z]{2}$",
                description="ISO 3166 region for numbers written without +country code (ignored with a campaign, "
@@ -174,7 +191,7 @@ class CampaignStats(Schema):
 
 
 class EnrollIn(Schema):
-    lead_ids: list[int] = Field(..., min_length=1, max_length=MAX_BATCH)
+    lead_ids: list[Id] = Field(..., min_length=1, max_length=MAX_BATCH)
 
 
 class EnrollOut(Schema):
