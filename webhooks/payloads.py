@@ -52,10 +52,16 @@ def meeting_data(meeting) -> dict:
 
 
 def call_completed(call_id: int) -> None:
-    """call.completed, for a call just finalized (its outcome is final; the summary may follow later)."""
+    """call.completed, for a call just finalized: its outcome is final. A call that had a conversation is summarised
+    after it is finalized, so `summary_pending` says the summary (and any late extracted fields) are to be read
+    from GET /api/v1/calls/{id} a little later."""
     from crm.models import Call
 
-    emit("call.completed", lambda: {"call": call_data(Call.objects.select_related("campaign", "lead").get(pk=call_id))})
+    def data() -> dict:
+        call = Call.objects.select_related("campaign", "lead").get(pk=call_id)
+        return {"call": call_data(call), "summary_pending": bool(call.media_started_at and not call.summary)}
+
+    emit("call.completed", data)
 
 
 def meeting_event(event: str, meeting_id: int) -> None:

@@ -62,6 +62,7 @@ def test_a_finalized_call_emits_call_completed_with_its_outcome(endpoint):
     (event,) = _data("call.completed")
     assert (event["call"]["id"], event["call"]["outcome"], event["call"]["campaign"]) == (
         call.pk, "not_interested", "spring")
+    assert event["summary_pending"] is False  # it has its summary already
 
 
 @pytest.mark.django_db
