@@ -7,6 +7,8 @@ from .models import EVENTS, WebhookEndpoint
 
 
 class EndpointForm(forms.ModelForm):
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https",
+                         help_text="Where Parley POSTs the events (https in production)")
     events = forms.MultipleChoiceField(
         choices=[(name, f"{name} — {meaning}") for name, meaning in EVENTS.items()],
         widget=forms.CheckboxSelectMultiple,
