@@ -37,10 +37,10 @@ def emit(event: str, data: dict | Callable[[], dict]) -> list[int]:
     if event not in EVENTS:
         raise ValueError(f"Unknown webhook event {event!r}")
     try:
+        endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if event in (e.events or [])]
+        if not endpoints:  # the common case costs one read and no savepoint
+            return []
         with transaction.atomic():
-            endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if event in (e.events or [])]
-            if not endpoints:
-                return []
             body = envelope(event, data() if callable(data) else data)
             event_id = json.loads(body)["id"]
             now = timezone.now()
