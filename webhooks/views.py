@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -62,6 +63,6 @@ def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
     again = deliveries.replay(delivery)
     from .sender import send_soon
 
-    send_soon([again.pk])
+    transaction.on_commit(lambda: send_soon([again.pk]))
     messages.success(request, f"Event {delivery.event} sent again (delivery {again.pk}).")
     return redirect("webhook_detail", pk=delivery.endpoint_id)

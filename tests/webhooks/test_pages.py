@@ -38,8 +38,9 @@ def test_the_log_shows_each_attempt_and_a_failed_delivery_can_be_replayed(admin_
     deliveries.attempt(delivery_id)
     page = admin_client.get(f"/settings/webhooks/{endpoint.pk}/").content.decode()
     assert "HTTP 500" in page and "receiver exploded" in page and "Failed (gave up)" in page
-    with django_capture_on_commit_callbacks(execute=False):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         admin_client.post(f"/settings/webhooks/deliveries/{delivery_id}/replay/")
+    assert len(callbacks) == 1  # handed to the sender once the replay row is committed
     replay = WebhookDelivery.objects.exclude(pk=delivery_id).get()
     assert replay.replay_of_id == delivery_id and replay.status == WebhookDelivery.Status.PENDING
 
