@@ -6,7 +6,7 @@ from typing import Literal
 from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Header, Router
+from ninja import Header, Router, Status
 from ninja.errors import HttpError
 
 from campaigns import lead_intake, readiness, stats
@@ -88,7 +88,7 @@ def enroll(request: HttpRequest, slug: str, payload: EnrollIn,
             "results": shaped,
         }
 
-    return idempotency.run_once(request.user, idempotency_key, f"POST /campaigns/{slug}/enroll", body, run)
+    return Status(*idempotency.run_once(request.user, idempotency_key, f"POST /campaigns/{slug}/enroll", body, run))
 
 
 @router.post("/{slug}/{action}", response={200: ControlOut, 404: Error, 409: Error},

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from campaigns.phones import BadPhone, PhoneBook
@@ -58,4 +58,4 @@ def add(request: HttpRequest, payload: DncIn):
             DoNotCall.objects.get_or_create(
                 phone=phone, defaults={"source": DoNotCall.Source.MANUAL, "reason": payload.reason.strip()[:255]}
             )
-    return (200 if existed else 201), _out(phone)
+    return Status(200 if existed else 201, _out(phone))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Header, Query, Router
+from ninja import Header, Query, Router, Status
 from ninja.errors import HttpError
 
 from campaigns import lead_intake
@@ -73,7 +73,7 @@ def create_lead(request: HttpRequest, payload: LeadCreate, idempotency_key: str 
         status = 400 if result.error else 201 if result.created else 200
         return status, {"result": outputs.result_out(result), "lead": outputs.lead_out(lead) if lead else None}
 
-    return idempotency.run_once(request.user, idempotency_key, "POST /leads", body, run)
+    return Status(*idempotency.run_once(request.user, idempotency_key, "POST /leads", body, run))
 
 
 @router.post("/batch", response={200: LeadBatchOut, 404: Error, 409: Error, 422: Error}, summary="Create many leads")
@@ -90,7 +90,7 @@ def create_leads(request: HttpRequest, payload: LeadBatch, idempotency_key: str 
         counts = {s: sum(1 for r in shaped if r["status"] == s) for s in ("created", "existing", "invalid")}
         return 200, {**counts, "results": shaped}
 
-    return idempotency.run_once(request.user, idempotency_key, "POST /leads/batch", body, run)
+    return Status(*idempotency.run_once(request.user, idempotency_key, "POST /leads/batch", body, run))
 
 
 @router.get("/{int:lead_id}", response={200: LeadOut, 404: Error}, summary="Read a lead")

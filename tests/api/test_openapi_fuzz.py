@@ -49,7 +49,7 @@ def tokens(db, make_user, settings, keep_test_connection):
 
 
 @schema.parametrize()
-@hypothesis_settings(max_examples=8, deadline=None, derandomize=True,
+@hypothesis_settings(max_examples=5, deadline=None, derandomize=True,
                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                             HealthCheck.filter_too_much])
 def test_no_generated_request_causes_a_server_error(case, tokens):
