@@ -123,3 +123,26 @@ def test_an_event_is_handed_over_only_when_its_transaction_commits(endpoint, dja
         events.emit("lead.opted_out", {"rolled": "back"})
         raise RuntimeError
     assert WebhookDelivery.objects.count() == 1
+
+
+def test_with_a_broker_celery_sends_the_next_attempt_after_the_backoff(endpoint, receiver, settings):
+    """The worker path (not eager): a failed attempt asks Celery to run the task again once the backoff is over."""
+    from unittest import mock
+
+    from celery.exceptions import Retry
+
+    settings.WEBHOOK_BACKOFF_SECONDS = 30
+    receiver.codes = [500]
+    delivery = _emit()
+    published = []
+    with mock.patch.object(tasks.deliver, "apply_async", side_effect=lambda *a, **kw: published.append((a, kw))):
+        tasks.deliver.push_request(is_eager=False, retries=0, id="attempt-1", called_directly=False,
+                                   args=[delivery.pk], kwargs={})
+        try:
+            with pytest.raises(Retry):
+                tasks.deliver.run(delivery.pk)
+        finally:
+            tasks.deliver.pop_request()
+    ((args, options),) = published
+    assert list(args[0]) == [delivery.pk]
+    assert options["countdown"] == 31
