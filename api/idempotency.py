@@ -43,7 +43,7 @@ def run_once(user, key: str | None, operation: str, body: object,
         raise IdempotencyConflict(422, f"The Idempotency-Key is longer than {MAX_KEY_LENGTH} characters.")
     digest = request_hash(operation, body)
     expired = timezone.now() - dt.timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
-    IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=expired).delete()
+    IdempotencyRecord.objects.filter(created_at__lt=expired).delete()  # the table holds one day of keys at most
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(user=user, key=key, operation=operation, request_hash=digest)

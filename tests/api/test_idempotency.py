@@ -1,5 +1,9 @@
 """Idempotency-Key on creates: a retried request creates nothing twice and gets the first answer."""
+import datetime as dt
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from api.idempotency import run_once
 from api.models import IdempotencyRecord
@@ -62,6 +66,16 @@ def test_a_request_still_running_with_the_key_gets_409(manager):
         return 201, {"ok": True}
 
     assert run_once(manager, "k", "POST /leads", {"a": 1}, run) == (201, {"ok": True})
+
+
+def test_a_key_is_forgotten_after_its_hours(manager, settings):
+    settings.API_IDEMPOTENCY_HOURS = 24
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert run_once(manager, "k", "POST /leads", {"a": 1}, lambda: (201, {"n": 1})) == (201, {"n": 1})
+    with time_machine.travel(start + dt.timedelta(hours=25), tick=False):
+        assert run_once(manager, "k", "POST /leads", {"a": 2}, lambda: (201, {"n": 2})) == (201, {"n": 2})
+    assert IdempotencyRecord.objects.count() == 1
 
 
 def test_a_request_that_failed_leaves_its_key_free_for_a_retry(manager):

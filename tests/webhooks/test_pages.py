@@ -58,6 +58,11 @@ def test_rotating_the_secret_replaces_it(admin_client, endpoint):
     assert endpoint.secret != old
 
 
+def test_an_anonymous_visitor_is_sent_to_log_in(client, endpoint):
+    assert client.get("/settings/webhooks/")["Location"].startswith("/accounts/login/")
+    assert client.post(f"/settings/webhooks/{endpoint.pk}/test/")["Location"].startswith("/accounts/login/")
+
+
 def test_managers_cannot_see_or_change_webhooks(client, make_user, endpoint):
     client.force_login(make_user("morgan", MANAGERS))
     assert client.get("/settings/webhooks/").status_code == 403
