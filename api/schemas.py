@@ -5,11 +5,14 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from ninja import Field, Path, Query, Schema
+from pydantic import AwareDatetime, field_validator
 
 from campaigns.lead_intake import MAX_BATCH
 
 MAX_ID = 2**63 - 1  # ids are PostgreSQL bigints: larger ones are a client error, not a database error
 MAX_OFFSET = 2**31 - 1
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2999, 12, 31, tzinfo=dt.UTC)
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
@@ -277,7 +280,15 @@ class MeetingPatch(Schema):
     status: Literal["confirmed", "canceled", "held", "no_show", "booked"] | None = Field(
         None, description="'booked' reopens a canceled meeting"
     )
-    start: dt.datetime | None = Field(None, description="Reschedule (same length), with a UTC offset")
+    start: AwareDatetime | None = Field(None, description="Reschedule (same length), with a UTC offset")
+
+    @field_validator("start")
+    @classmethod
+    def start_in_our_times(cls, value: dt.datetime | None) -> dt.datetime | None:
+        """Years 2000-2999 only: a meeting in year 9999 would overflow its end time, not mean anything."""
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise ValueError("start must be between the years 2000 and 2999")
+        return value
 
 
 class MeetingUpdated(Schema):

@@ -91,3 +91,10 @@ def test_rescheduling_says_the_lead_was_not_told_and_refuses_hours_off(as_rep, b
     assert Meeting.objects.get(pk=booked.pk).status == Meeting.Status.RESCHEDULED
     at_night = at_ten.replace(hour=23)
     assert as_rep.patch(f"/meetings/{booked.pk}", {"start": at_night.isoformat()}).status_code == 409
+
+
+@pytest.mark.parametrize("start", ["9999-12-31T23:50:00Z", "9999-12-31T23:59:59-12:00", "2026-12-01T15:00:00"])
+def test_a_start_far_out_of_range_or_without_offset_is_refused_not_a_crash(as_rep, booked, start):
+    response = as_rep.patch(f"/meetings/{booked.pk}", {"start": start})
+    assert response.status_code == 422
+    assert Meeting.objects.get(pk=booked.pk).start == booked.start
