@@ -1,5 +1,8 @@
 """Schemathesis drives every operation of /api/v1/openapi.json with generated requests (valid and invalid) as a
-manager's token and as a rep's: no request may end in a server error (5xx)."""
+manager's token and as a rep's: no request may end in a server error (5xx).
+
+FUZZ_EXAMPLES (default 5 per operation) and FUZZ_COVERAGE=1 (Schemathesis's exhaustive coverage phase) search
+harder, outside the suite's time budget."""
 import os
 
 import pytest
@@ -49,7 +52,7 @@ def tokens(db, make_user, settings, keep_test_connection):
 
 
 @schema.parametrize()
-@hypothesis_settings(max_examples=5, deadline=None, derandomize=True,
+@hypothesis_settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "5")), deadline=None, derandomize=True,
                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                             HealthCheck.filter_too_much])
 def test_no_generated_request_causes_a_server_error(case, tokens):
