@@ -16,6 +16,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from webhooks import payloads as webhook_payloads
+
 from . import xlsx_reading
 from .bulk_hopper import add_to_hopper
 from .csv_reading import Opener, Table, UnreadableFile, read_table
@@ -188,10 +190,14 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
         return LeadImport.objects.get(pk=import_id)
     except UnreadableFile as exc:
         return _fail(LeadImport.objects.get(pk=import_id), str(exc))
-    LeadImport.objects.filter(pk=import_id, status=LeadImport.Status.RUNNING).update(
-        status=LeadImport.Status.DONE, finished_at=timezone.now()
-    )
-    return LeadImport.objects.get(pk=import_id)
+    with transaction.atomic():
+        finished = LeadImport.objects.filter(pk=import_id, status=LeadImport.Status.RUNNING).update(
+            status=LeadImport.Status.DONE, finished_at=timezone.now()
+        )
+        lead_import = LeadImport.objects.select_related("campaign").get(pk=import_id)
+        if finished:
+            webhook_payloads.import_finished(lead_import)
+    return lead_import
 
 
 @dataclass
@@ -275,7 +281,9 @@ def _fail(lead_import: LeadImport, why: str) -> LeadImport:
     lead_import.status = LeadImport.Status.FAILED
     lead_import.failure = why
     lead_import.finished_at = timezone.now()
-    lead_import.save(update_fields=["status", "failure", "finished_at"])
+    with transaction.atomic():
+        lead_import.save(update_fields=["status", "failure", "finished_at"])
+        webhook_payloads.import_finished(lead_import)
     return lead_import
 
 

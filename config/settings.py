@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "dialer",
     "voice",
     "inbound",
+    "ninja",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -50,6 +53,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "api.guards.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crm.profiles.TimezoneMiddleware",
@@ -153,7 +157,19 @@ CELERY_BEAT_SCHEDULE = {
     "imports-requeue": {"task": "campaigns.tasks.requeue_stalled_imports", "schedule": 60.0},
     "imports-delete-old-uploads": {"task": "campaigns.tasks.delete_old_uploads", "schedule": 3600.0},
     "meetings-enroll": {"task": "dialer.tasks.enroll_meetings", "schedule": MEETING_ENROLL_SECONDS},
+    "webhooks-send-due": {"task": "webhooks.tasks.send_due", "schedule": env.float("WEBHOOK_SWEEP_SECONDS", 10.0)},
 }
+# Outbound webhooks (webhooks/deliveries.py): one attempt's deadline, attempts before giving up, backoff.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=30.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3600.0)
+# REST API (api/): requests per token per minute, largest page, how long an Idempotency-Key is remembered.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+API_IDEMPOTENCY_HOURS = env.float("API_IDEMPOTENCY_HOURS", default=24.0)
+NINJA_PAGINATION_MAX_LIMIT = API_MAX_PAGE_SIZE
+NINJA_PAGINATION_PER_PAGE = 50
 # Lead imports: upload limit (checked while receiving), re-queue after a broker outage, upload retention.
 IMPORT_MAX_UPLOAD_MB = env.float("IMPORT_MAX_UPLOAD_MB", default=50.0)
 IMPORT_REQUEUE_AFTER_SECONDS = env.float("IMPORT_REQUEUE_AFTER_SECONDS", default=300.0)

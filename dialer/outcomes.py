@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignLead
 from crm.models import Call, DoNotCall
+from webhooks import payloads as webhook_payloads
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,7 @@ def finalize_call(call_id: int, now: dt.datetime | None = None, *, force: bool =
             return False
         if call.campaign_lead_id is not None:  # inbound calls have no hopper row to move on
             _move_lead_on(call, outcome, now)
+        webhook_payloads.call_completed(call_id)
         campaign_id = call.campaign_id
         if call.media_started_at:
             transaction.on_commit(lambda: _queue_summary(call_id))
@@ -167,10 +169,12 @@ def _move_lead_on(call: Call, outcome: str, now: dt.datetime) -> None:
     entry = CampaignLead.objects.select_for_update().get(pk=call.campaign_lead_id)
     on_dnc = DoNotCall.objects.filter(phone=call.lead.phone).exists()
     if outcome == Call.Outcome.OPT_OUT and not on_dnc:
-        DoNotCall.objects.get_or_create(
+        dnc, created = DoNotCall.objects.get_or_create(
             phone=call.lead.phone,
             defaults={"source": DoNotCall.Source.OPT_OUT, "reason": f"Opted out on call {call.pk}"},
         )
+        if created:
+            webhook_payloads.lead_opted_out(call.lead, dnc, call)
         on_dnc = True
     entry.last_outcome = outcome
     entry.claimed_at = None
