@@ -14,6 +14,7 @@ from crm.models import DoNotCall, Lead
 
 from .bulk_hopper import add_to_hopper
 from .import_columns import ATTRIBUTE, DO_NOT_CALL, FULL_NAME, PHONE
+from .import_errors import write_errors
 from .import_rows import RowError, RowReader
 from .models import Campaign, CampaignLead, LeadImport
 
@@ -143,8 +144,10 @@ def _into_campaign(campaign: Campaign, rows: list[tuple], results: list[Result],
         results[line_of[str(phone)] - 1].do_not_call = True
     errors += [{"line": line, "column": "phone", "value": "", "reason": "already in this campaign"}
                for line in sorted(duplicates)]
+    errors.sort(key=lambda error: error["line"])
+    write_errors(lead_import.pk, errors)  # the import's report lists them like a file's rejected rows
     LeadImport.objects.filter(pk=lead_import.pk).update(
-        imported=outcome.imported, dnc=outcome.dnc, duplicates=len(duplicates), errors=errors
+        imported=outcome.imported, dnc=outcome.dnc, duplicates=len(duplicates)
     )
 
 
