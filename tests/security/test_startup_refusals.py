@@ -57,6 +57,16 @@ def test_celery_worker_and_beat_exit_at_start_naming_secret_key(insecure):
         assert "SECRET_KEY" in str(exited.value.code)
 
 
+TWILIO_CREDENTIALS = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "token"}
+
+
+def test_twilio_without_its_credentials_is_refused_naming_both(settings):
+    settings.DEBUG, settings.TELEPHONY, settings.PUBLIC_BASE_URL = True, "twilio", "https://parley.example.com"
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "", ""
+    [message] = problems()
+    assert "TWILIO_ACCOUNT_SID" in message and "TWILIO_AUTH_TOKEN" in message
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -67,6 +77,7 @@ def test_celery_worker_and_beat_exit_at_start_naming_secret_key(insecure):
 )
 def test_twilio_refuses_a_public_base_url_it_cannot_reach(settings, url):
     settings.DEBUG, settings.TELEPHONY, settings.PUBLIC_BASE_URL = True, "twilio", url
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC" + "0" * 32, "token"  # only the URL is wrong
     [message] = problems()
     assert "PUBLIC_BASE_URL" in message and "TELEPHONY=twilio" in message
 
@@ -95,7 +106,7 @@ def test_manage_check_names_public_base_url_with_twilio():
 
 def test_manage_check_accepts_a_local_twilio_emulator_when_told():
     result = manage("check", TELEPHONY="twilio", PUBLIC_BASE_URL="http://127.0.0.1:8000",
-                    PUBLIC_BASE_URL_ALLOW_LOCAL="true")
+                    PUBLIC_BASE_URL_ALLOW_LOCAL="true", **TWILIO_CREDENTIALS)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

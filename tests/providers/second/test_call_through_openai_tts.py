@@ -26,8 +26,11 @@ async def test_an_opt_out_call_runs_through_openai_speech(deepgram, openai_serve
     assert await DoNotCall.objects.filter(phone=call.lead.phone).aexists()
     spoken = [b["input"] for b in openai_server.speech.requests()]
     turns = [(t.speaker, t.text) async for t in call.turns.order_by("index")]
-    agent_said = " ".join(text for speaker, text in turns if speaker == "agent")
-    assert spoken and all(sentence in agent_said for sentence in spoken)
+    heard = [text for speaker, text in turns if speaker == "agent" and text]
+    # What the caller heard came from OpenAI speech (a turn holds only what was heard: a reprompt the caller talked
+    # over on a slow machine was sent to the vendor but is cut short in the turn, so the check runs this way round).
+    said_to_vendor = " ".join(spoken)
+    assert spoken and heard and all(text in said_to_vendor for text in heard)
     assert any("won't call you again" in sentence for sentence in spoken)
     assert log.agent_frames > 100 and log.marks_echoed
 
