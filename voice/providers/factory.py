@@ -11,13 +11,23 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from . import local_models
 from .base import LLM, STT, TTS, CallContext
 
 PROVIDERS: dict[str, dict[str, str]] = {
-    "stt": {"rehearsal": "voice.sim.stt.RehearsalSTT", "deepgram": "voice.providers.deepgram.DeepgramSTT"},
+    "stt": {
+        "rehearsal": "voice.sim.stt.RehearsalSTT",
+        "deepgram": "voice.providers.deepgram.DeepgramSTT",
+        "whisper": "voice.providers.whisper.WhisperSTT",
+    },
     "llm": {"rehearsal": "voice.sim.agent.ScriptedAgent", "openai": "voice.providers.openai_llm.OpenAILLM"},
-    "tts": {"rehearsal": "voice.sim.tts.LocalTTS", "cartesia": "voice.providers.cartesia.CartesiaTTS"},
+    "tts": {
+        "rehearsal": "voice.sim.tts.LocalTTS",
+        "cartesia": "voice.providers.cartesia.CartesiaTTS",
+        "piper": "voice.providers.piper.PiperTTS",
+    },
 }
+VADS = ("webrtc", "silero")
 SETTING_OF_KIND = {"stt": "VOICE_STT", "llm": "VOICE_LLM", "tts": "VOICE_TTS"}
 REQUIRED_KEYS = {"deepgram": "DEEPGRAM_API_KEY", "openai": "OPENAI_API_KEY", "cartesia": "CARTESIA_API_KEY"}
 
@@ -50,6 +60,21 @@ def check_provider_settings() -> None:
         key = REQUIRED_KEYS.get(name)
         if key and not getattr(settings, key, ""):
             raise ImproperlyConfigured(f"{setting}={name} needs {key} to be set in the environment.")
+        if name in local_models.MODULES:
+            local_models.require(name, f"{setting}={name}")
+    vad = getattr(settings, "VOICE_VAD", "webrtc")
+    if vad not in VADS:
+        raise ImproperlyConfigured(f"VOICE_VAD={vad!r} is not known; choose one of: {', '.join(VADS)}.")
+    if vad == "silero":
+        local_models.require("silero", "VOICE_VAD=silero")
+
+
+def warm_local_models() -> None:
+    """Load the chosen local models (Whisper, Piper) at start-up, checking their files, so the first call does not
+    pay for it (about a second each). Raises ImproperlyConfigured when a packaged model file is not the pinned one."""
+    for kind in ("stt", "tts"):
+        if chosen(kind) in local_models.MODULES:
+            provider_class(kind).warm()
 
 
 def provider_class(kind: str, name: str | None = None) -> Any:
