@@ -28,7 +28,7 @@ from voice.session.state import MACHINE, Reply, Transport
 from voice.session.supervision import Supervision
 from voice.session.turn_taking import TurnTaking
 from voice.tools import ToolContext
-from voice.turns import TurnSettings, VoiceActivity
+from voice.turns import TurnSettings, voice_activity
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
         self.turn = turn or TurnSettings.from_settings()
         self.loop = asyncio.get_running_loop()
         self.metrics = metrics.CallMetrics(call_id=info.call_id)
-        self.vad = VoiceActivity(self.turn.vad_mode, self.turn.voice_floor)
+        self.vad = voice_activity(self.turn)
         self.echo = EchoGuard()  # the agent's own voice coming back is not the caller
         self.last_agent_words: list[str] = []  # the last finished reply's final piece, for echo transcripts
         self.recent_pieces: deque[tuple[float, str]] = deque(maxlen=8)  # (pushed at, piece), for the same
