@@ -180,7 +180,9 @@ WHISPER_MODEL_DIR = env("WHISPER_MODEL_DIR", default="")  # a CTranslate2 Whispe
 WHISPER_THREADS = env.int("WHISPER_THREADS", default=2)  # CPU threads per transcription pass
 WHISPER_WORKERS = env.int("WHISPER_WORKERS", default=1)  # passes at once, per process
 WHISPER_END_SILENCE_MS = env.int("WHISPER_END_SILENCE_MS", default=300)  # silence that ends an utterance
-WHISPER_INTERIM_MS = env.int("WHISPER_INTERIM_MS", default=1000)  # re-transcribe the growing utterance; 0: off
+# Interim results by re-transcribing the growing utterance every this many ms (0: off, the default: on a busy CPU a
+# pass still running when the caller stops delays the final; turn on where cores are free, tiny.en only).
+WHISPER_INTERIM_MS = env.int("WHISPER_INTERIM_MS", default=0)
 WHISPER_DEADLINE_S = env.float("WHISPER_DEADLINE_S", default=10.0)  # one pass longer than this fails the call
 PIPER_VOICE_MODEL = env("PIPER_VOICE_MODEL", default="")  # a Piper .onnx voice (its .onnx.json beside it)
 PIPER_THREADS = env.int("PIPER_THREADS", default=1)  # onnxruntime threads per synthesis

@@ -65,8 +65,11 @@ class PiperVoice:
                 ids += self.ids[ch] + pad
         return ids + self.ids["$"]
 
-    def synthesize(self, text: str) -> bytes:
-        """mu-law 8 kHz speech for `text` (blocking: espeak-ng + the ONNX model; run it off the event loop)."""
+    def synthesize(self, text: str, varied: bool = True) -> bytes:
+        """mu-law 8 kHz speech for `text` (blocking: espeak-ng + the ONNX model; run it off the event loop).
+
+        `varied=False` turns off the model's sampling noise (noise scale and noise width 0): the same text gives
+        the same audio every time, for test recordings."""
         if not text.strip():
             return b""
         ids = self.phoneme_ids(self.phonemes(text))
@@ -75,7 +78,7 @@ class PiperVoice:
             {
                 "input": np.array([ids], dtype=np.int64),
                 "input_lengths": np.array([len(ids)], dtype=np.int64),
-                "scales": self.scales,
+                "scales": self.scales if varied else self.scales * np.array([0, 1, 0], dtype=np.float32),
             },
         )[0].reshape(-1)
         peak = float(np.abs(audio).max()) or 1.0

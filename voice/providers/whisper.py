@@ -5,7 +5,8 @@ CTranslate2 Whisper folder, e.g. base). Whisper does not stream, so the stream c
 utterances with a VAD (VOICE_VAD: webrtcvad or Silero): `SpeechStarted` when speech starts, a final transcript
 (`speech_final`) once WHISPER_END_SILENCE_MS of silence follows, or at once when the session calls `finalize()`.
 Interim results come from re-transcribing the growing utterance every WHISPER_INTERIM_MS of it, only while no other
-pass of this call is running (the model keeps up with tiny.en, not with base: set 0 to turn them off).
+pass of this call is running (off by default: a pass still running when the caller stops delays the final, and
+the re-transcription costs CPU; tiny.en keeps up on a free core, base does not).
 Every failure (model error, WHISPER_DEADLINE_S passed) is raised once, from `events()`, as `ProviderError`.
 """
 from __future__ import annotations
@@ -104,9 +105,12 @@ class WhisperSTTStream:
     def __init__(self, turn: TurnSettings) -> None:
         self.vad = voice_activity(turn)
         self.end_silence_frames = max(1, getattr(settings, "WHISPER_END_SILENCE_MS", 300) // FRAME_MS)
-        interim_ms = getattr(settings, "WHISPER_INTERIM_MS", 1000)
+        interim_ms = getattr(settings, "WHISPER_INTERIM_MS", 0)
         self.interim_frames = interim_ms // FRAME_MS if interim_ms > 0 else 0
         self.deadline_s = getattr(settings, "WHISPER_DEADLINE_S", 10.0)
+        # Every SpeechStarted ends in a final or an UtteranceEnd (or a failure) within a pass's deadline, queued
+        # behind the previous one: the session may wait that long for words it knows are coming.
+        self.pending_words_s = 2 * self.deadline_s + self.end_silence_frames * FRAME_MS / 1000
         self.frames = 0
         self.pre: deque[bytes] = deque(maxlen=PREROLL_FRAMES)
         self.utt: list[bytes] | None = None
@@ -159,6 +163,7 @@ class WhisperSTTStream:
         keep = len(utt) - max(0, self.silence - TAIL_FRAMES)
         start, end = self._t(self.utt_start_frame - 1), self._t(self.frames - self.silence)
         if self.voiced < MIN_VOICED_FRAMES:
+            self._events.put_nowait(UtteranceEnd(end))  # a click, not words: nothing is pending any more
             return
         previous = self._last_final
         self._last_final = self._spawn(self._final(previous, b"".join(utt[:keep]), start, end))

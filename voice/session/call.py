@@ -75,6 +75,8 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
         # caller speech, as the STT hears it
         self.finals: list[str] = []
         self.partial = ""
+        self.stt_speech_t = 0.0  # when the STT said speech started, until its final or end of utterance
+        self.stt_speech_at = 0.0  # ... and that start on the STT's clock (seconds since the stream opened)
         self.finalize_sent = False  # Finalize sent for the current utterance; its final is the end of speech
         self.promoted: list[str] = []  # words of an interim taken as a turn at its deadline
         self.deferred_text = ""

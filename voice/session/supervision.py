@@ -113,7 +113,9 @@ class Supervision:
                         await self._hang_up("voicemail")
                 continue
             if not self.opened:
-                pending = self.utt_active or self.finals or self.partial or self.deferred_text  # deadlines bound it
+                pending = (  # deadlines bound each of these
+                    self.utt_active or self.finals or self.partial or self.deferred_text or self._stt_pending(now)
+                )
                 if (now - self.t0) * 1000 >= t.greeting_wait_ms and not pending:
                     self._open()
                 continue
@@ -146,6 +148,8 @@ class Supervision:
         t = self.turn
         quiet_ms = (now - max(self.last_voice_t, self.t0)) * 1000
         if self.partial or self.deferred_text:
+            if not self.partial and self._stt_pending(now):
+                return  # a held turn whose next words the STT is still transcribing: they are this turn's
             limit = t.end_of_turn_fallback_ms if self.finals or self.deferred_text else t.interim_fallback_ms
             if quiet_ms >= limit + BACKSTOP_MS:
                 await self._force_end_of_turn()
