@@ -178,6 +178,10 @@ def conversations(utterances, max_calls: int) -> dict:
             false_barge_ins += m.interruptions if m else 0
             print(f"call {calls}: {len(spoken)} lines, {len(heard)} caller turns, {e}/{w} word errors, "
                   f"interruptions {m.interruptions if m else '?'}", file=sys.stderr, flush=True)
+            if m and m.interruptions:  # what was spoken over: the turns in order, agent heard/said
+                for t in Turn.objects.filter(call=call).order_by("index"):
+                    print(f"  {t.index} {t.speaker} {t.started_ms}-{t.ended_ms} interrupted={t.interrupted} "
+                          f"{t.text[:60]!r} heard={t.heard_text[:40]!r}", file=sys.stderr, flush=True)
     return {"utterances": len(utterances) - len(remaining), "calls": calls, "wer": round(edits / max(1, words), 3),
             "end_of_turn_ms": {"p50": _percentile(end_of_turn, 50), "p95": _percentile(end_of_turn, 95)},
             "false_barge_ins": false_barge_ins, "turn_count_mismatches": turn_count_mismatches}

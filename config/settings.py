@@ -184,6 +184,7 @@ WHISPER_END_SILENCE_MS = env.int("WHISPER_END_SILENCE_MS", default=300)  # silen
 # pass still running when the caller stops delays the final; turn on where cores are free, tiny.en only).
 WHISPER_INTERIM_MS = env.int("WHISPER_INTERIM_MS", default=0)
 WHISPER_DEADLINE_S = env.float("WHISPER_DEADLINE_S", default=10.0)  # one pass longer than this fails the call
+WHISPER_QUEUE_DEADLINE_S = env.float("WHISPER_QUEUE_DEADLINE_S", default=30.0)  # ... so does waiting for a worker
 PIPER_VOICE_MODEL = env("PIPER_VOICE_MODEL", default="")  # a Piper .onnx voice (its .onnx.json beside it)
 PIPER_THREADS = env.int("PIPER_THREADS", default=1)  # onnxruntime threads per synthesis
 PIPER_WORKERS = env.int("PIPER_WORKERS", default=2)  # syntheses at once, per process

@@ -7,7 +7,8 @@ utterances with a VAD (VOICE_VAD: webrtcvad or Silero): `SpeechStarted` when spe
 Interim results come from re-transcribing the growing utterance every WHISPER_INTERIM_MS of it, only while no other
 pass of this call is running (off by default: a pass still running when the caller stops delays the final, and
 the re-transcription costs CPU; tiny.en keeps up on a free core, base does not).
-Every failure (model error, WHISPER_DEADLINE_S passed) is raised once, from `events()`, as `ProviderError`.
+Every failure (model error, no worker within WHISPER_QUEUE_DEADLINE_S, a pass longer than WHISPER_DEADLINE_S) is
+raised once, from `events()`, as `ProviderError`.
 """
 from __future__ import annotations
 
@@ -108,9 +109,10 @@ class WhisperSTTStream:
         interim_ms = getattr(settings, "WHISPER_INTERIM_MS", 0)
         self.interim_frames = interim_ms // FRAME_MS if interim_ms > 0 else 0
         self.deadline_s = getattr(settings, "WHISPER_DEADLINE_S", 10.0)
+        self.queue_deadline_s = getattr(settings, "WHISPER_QUEUE_DEADLINE_S", 30.0)
         # Every SpeechStarted ends in a final or an UtteranceEnd (or a failure) within a pass's deadline, queued
         # behind the previous one: the session may wait that long for words it knows are coming.
-        self.pending_words_s = 2 * self.deadline_s + self.end_silence_frames * FRAME_MS / 1000
+        self.pending_words_s = 2 * (self.queue_deadline_s + self.deadline_s) + self.end_silence_frames * FRAME_MS / 1000
         self.frames = 0
         self.pre: deque[bytes] = deque(maxlen=PREROLL_FRAMES)
         self.utt: list[bytes] | None = None
@@ -169,12 +171,23 @@ class WhisperSTTStream:
         self._last_final = self._spawn(self._final(previous, b"".join(utt[:keep]), start, end))
 
     async def _pass(self, audio: bytes) -> str:
+        """One model pass on the shared workers. Two deadlines: WHISPER_QUEUE_DEADLINE_S to get a worker (passes of
+        every call in the process queue for WHISPER_WORKERS), then WHISPER_DEADLINE_S for the pass itself."""
         loop = asyncio.get_running_loop()
+        started = asyncio.Event()
+
+        def run() -> str:
+            loop.call_soon_threadsafe(started.set)
+            return transcribe_pcm(ulaw_to_float(audio))
+
         self._busy = True
         try:
-            return await asyncio.wait_for(
-                loop.run_in_executor(_executor(), transcribe_pcm, ulaw_to_float(audio)), timeout=self.deadline_s
-            )
+            future = loop.run_in_executor(_executor(), run)
+            try:
+                await asyncio.wait_for(started.wait(), timeout=self.queue_deadline_s)
+            except TimeoutError as exc:
+                raise ProviderError(f"whisper: no free worker within {self.queue_deadline_s:g} s") from exc
+            return await asyncio.wait_for(asyncio.shield(future), timeout=self.deadline_s)
         except TimeoutError as exc:
             raise ProviderError(f"whisper: no transcript within {self.deadline_s:g} s") from exc
         except (RuntimeError, ValueError, OSError) as exc:
