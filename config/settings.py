@@ -173,6 +173,10 @@ SIM_TELEPHONY_HOLD_SECONDS = env.float("SIM_TELEPHONY_HOLD_SECONDS", default=2.0
 VOICE_STT = env("VOICE_STT", default="rehearsal")
 VOICE_LLM = env("VOICE_LLM", default="rehearsal")
 VOICE_TTS = env("VOICE_TTS", default="rehearsal")
+# Each VOICE_* above may list providers in order ("openai,anthropic"): the first healthy one serves a call, and a
+# fault mid-call moves the call to the next (voice/providers/failover.py). A provider that failed is skipped by new
+# calls for this many seconds (shared through Redis when REDIS_URL is set, else this process only).
+VOICE_PROVIDER_COOLDOWN_S = env.float("VOICE_PROVIDER_COOLDOWN_S", default=60.0)
 # A tool call that takes longer (seconds) answers the model with an error (voice/tools.py::run_tool).
 TOOL_TIMEOUT_SECONDS = env.float("TOOL_TIMEOUT_SECONDS", default=5.0)
 # Turn-taking (voice/turns.py::TurnSettings): barge-in threshold, false-interruption resume, silence handling.
@@ -192,6 +196,10 @@ REHEARSAL_LLM_FIRST_TOKEN_MS = env.int("REHEARSAL_LLM_FIRST_TOKEN_MS", default=3
 REHEARSAL_TTS_FIRST_BYTE_MS = env.int("REHEARSAL_TTS_FIRST_BYTE_MS", default=90)
 # Rehearsal agent voice: "auto" (espeak-ng when installed, else speech-shaped audio), "espeak" or "synth".
 REHEARSAL_TTS_ENGINE = env("REHEARSAL_TTS_ENGINE", default="auto")
+ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
+ANTHROPIC_BASE_URL = env("ANTHROPIC_BASE_URL", default="")
+ANTHROPIC_MODEL = env("ANTHROPIC_MODEL", default="claude-haiku-4-5")
+ANTHROPIC_MAX_TOKENS = env.int("ANTHROPIC_MAX_TOKENS", default=400)
 DEEPGRAM_API_KEY = env("DEEPGRAM_API_KEY", default="")
 DEEPGRAM_BASE_URL = env("DEEPGRAM_BASE_URL", default="")
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.emulators.anthropic_messages import AnthropicEmulator
 from tests.emulators.cartesia import CartesiaEmulator
 from tests.emulators.deepgram import DeepgramEmulator
 from tests.emulators.openai_chat import OpenAIEmulator
@@ -23,6 +24,12 @@ async def deepgram():
 @pytest.fixture
 async def openai_server():
     async with OpenAIEmulator(api_key=KEY) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def anthropic_server():
+    async with AnthropicEmulator(api_key=KEY) as emulator:
         yield emulator
 
 

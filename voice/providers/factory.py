@@ -1,9 +1,13 @@
 """Provider choice by settings (VOICE_STT / VOICE_LLM / VOICE_TTS): a vendor adapter or the rehearsal one.
 
-Each provider class offers `for_call(context: CallContext)`; classes may keep process-wide clients warm.
+Each setting names one provider or a list in order of preference (`VOICE_LLM=openai,anthropic`). A call starts on
+the first one not cooling down after a fault (`health`); with more than one, the layer is wrapped for mid-call
+failover (`failover.py`). Each provider class offers `for_call(context: CallContext)`; classes may keep
+process-wide clients warm.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -11,15 +15,25 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from . import failover, health
 from .base import LLM, STT, TTS, CallContext
 
 PROVIDERS: dict[str, dict[str, str]] = {
     "stt": {"rehearsal": "voice.sim.stt.RehearsalSTT", "deepgram": "voice.providers.deepgram.DeepgramSTT"},
-    "llm": {"rehearsal": "voice.sim.agent.ScriptedAgent", "openai": "voice.providers.openai_llm.OpenAILLM"},
+    "llm": {
+        "rehearsal": "voice.sim.agent.ScriptedAgent",
+        "openai": "voice.providers.openai_llm.OpenAILLM",
+        "anthropic": "voice.providers.anthropic_llm.AnthropicLLM",
+    },
     "tts": {"rehearsal": "voice.sim.tts.LocalTTS", "cartesia": "voice.providers.cartesia.CartesiaTTS"},
 }
 SETTING_OF_KIND = {"stt": "VOICE_STT", "llm": "VOICE_LLM", "tts": "VOICE_TTS"}
-REQUIRED_KEYS = {"deepgram": "DEEPGRAM_API_KEY", "openai": "OPENAI_API_KEY", "cartesia": "CARTESIA_API_KEY"}
+REQUIRED_KEYS = {
+    "deepgram": "DEEPGRAM_API_KEY",
+    "openai": "OPENAI_API_KEY",
+    "cartesia": "CARTESIA_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+}
 
 
 @dataclass
@@ -36,31 +50,56 @@ class Providers:
                 await close()
 
 
+def names(kind: str) -> list[str]:
+    """The providers a layer's setting lists, in order ("openai, anthropic" -> ["openai", "anthropic"])."""
+    listed = [n.strip() for n in str(getattr(settings, SETTING_OF_KIND[kind]) or "").split(",")]
+    return list(dict.fromkeys(n for n in listed if n)) or ["rehearsal"]
+
+
 def chosen(kind: str) -> str:
-    return getattr(settings, SETTING_OF_KIND[kind])
+    """The layer's first listed provider."""
+    return names(kind)[0]
 
 
 def check_provider_settings() -> None:
-    """Fail at start-up, naming the variable, when a vendor is chosen without what it needs."""
+    """Fail at start-up when a listed provider is unknown or lacks its key; one error names every problem of
+    every listed provider of every layer (ImproperlyConfigured, sentences joined by spaces)."""
+    problems = []
     for kind, setting in SETTING_OF_KIND.items():
-        name = chosen(kind)
-        if name not in PROVIDERS[kind]:
-            choices = ", ".join(sorted(PROVIDERS[kind]))
-            raise ImproperlyConfigured(f"{setting}={name!r} is not a known provider; choose one of: {choices}.")
-        key = REQUIRED_KEYS.get(name)
-        if key and not getattr(settings, key, ""):
-            raise ImproperlyConfigured(f"{setting}={name} needs {key} to be set in the environment.")
+        listed = names(kind)
+        for name in listed:
+            if name not in PROVIDERS[kind]:
+                choices = ", ".join(sorted(PROVIDERS[kind]))
+                problems.append(f"{setting}={name!r} is not a known provider; choose one of: {choices}."
+                                if len(listed) == 1 else
+                                f"{setting} lists {name!r}, not a known provider; choose from: {choices}.")
+                continue
+            key = REQUIRED_KEYS.get(name)
+            if key and not getattr(settings, key, ""):
+                problems.append(f"{setting}={name} needs {key} to be set in the environment." if len(listed) == 1
+                                else f"{setting} lists {name}, which needs {key} to be set in the environment.")
+    if problems:
+        raise ImproperlyConfigured(" ".join(problems))
 
 
 def provider_class(kind: str, name: str | None = None) -> Any:
-    module_name, _, class_name = PROVIDERS[kind][name or chosen(kind)].rpartition(".")
+    """The class of `name`, or of the layer's first provider not cooling down after a fault."""
+    module_name, _, class_name = PROVIDERS[kind][name or health.order(kind, names(kind))[0]].rpartition(".")
     return getattr(import_module(module_name), class_name)
 
 
-def build_providers(context: CallContext) -> Providers:
+def build_providers(context: CallContext, on_switch: Callable[[dict[str, Any]], None] | None = None) -> Providers:
+    """The call's providers: one adapter per layer, or a failover wrapper over a layer's list (healthy first).
+    `on_switch(record)` hears of every mid-call switch (`failover.Chain.fail`)."""
     check_provider_settings()
-    return Providers(
-        stt=provider_class("stt").for_call(context),
-        llm=provider_class("llm").for_call(context),
-        tts=provider_class("tts").for_call(context),
-    )
+    built = {}
+    for kind in SETTING_OF_KIND:
+        order = health.order(kind, names(kind))
+        if len(order) == 1:
+            built[kind] = provider_class(kind, order[0]).for_call(context)
+        else:
+            chain = failover.Chain(kind, order, lambda name, kind=kind: provider_class(kind, name).for_call(context),
+                                   on_switch, call_id=context.call_id)
+            chain.current()  # built now, so a provider that warms a connection starts on it
+            built[kind] = failover.WRAPPERS[kind](chain)
+    return Providers(**built)

@@ -106,6 +106,7 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
         self._stt_task: asyncio.Task | None = None
         self._stt_heard = asyncio.Event()  # set after each final or end of utterance the STT sends
         self.providers = None
+        self.switches: list[dict[str, Any]] = []  # mid-call provider failovers, as saved on the call
         self.tool_ctx = ToolContext(
             call_id=info.call_id,
             lead_id=info.lead_id,
@@ -126,7 +127,7 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
         self._spawn(self._pacer(), "pacer")
         self._spawn(self._supervisor(), "supervisor")
         try:
-            self.providers = build_providers(self.context)
+            self.providers = build_providers(self.context, on_switch=self._provider_switched)
             self.stt_stream = await self.providers.stt.open()
         except Exception as exc:
             self._fail("start", exc)

@@ -50,6 +50,17 @@ class Supervision:
         await self.close(caller_hung_up=True)
         await self._quietly(self.transport.close())
 
+    def _provider_switched(self, record: dict[str, Any]) -> None:
+        """A layer moved the call to its next provider (or that provider served its first output): saved on the
+        call for its page; no apology, the call goes on."""
+        if record not in self.switches:
+            self.switches.append(record)
+            self.metrics.switches.append(record)
+        self._save(records.save_provider_switches, self.call_id, self._switches_saved())
+
+    def _switches_saved(self) -> list[dict[str, Any]]:
+        return [{k: v for k, v in r.items() if k != "t"} for r in self.switches]
+
     def _on_amd(self, answered_by: str) -> None:
         if answered_by == "fax":  # a fax tone: nobody to talk to and no message to leave (outcome `fax`, no retry)
             if not (self.ending or self.failing or self.closing):
