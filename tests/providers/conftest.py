@@ -74,3 +74,13 @@ def voice_server(vendor_settings, eager_celery, transactional_db):
 
     with LoopbackServer() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def provider_health():
+    """No provider cool-down leaks from one test into another."""
+    from voice.providers import health
+
+    health.reset()
+    yield
+    health.reset()

@@ -60,6 +60,7 @@ class Chain:
         self.layer, self.names, self.build, self.call_id = layer, names, build, call_id
         self.on_switch = on_switch or (lambda record: None)
         self.index = 0
+        self.pending: dict[str, Any] | None = None  # the last switch, until its provider first serves
         self._built: dict[str, Any] = {}
 
     @property
@@ -85,12 +86,15 @@ class Chain:
         log.warning("call %s: %s %s failed (%s); moving the call to %s", self.call_id, self.layer, record["from"],
                     why, record["to"])
         self.index += 1
+        self.pending = record
         self.on_switch(record)
         return record
 
-    def served(self, record: dict[str, Any] | None) -> None:
-        """The provider switched to has delivered its first output: how long the switch took, seen from the call."""
-        if record is not None and record["served_ms"] is None:
+    def served(self) -> None:
+        """The current provider delivered output (text, audio, a transcript): the first time after a switch, how
+        long the switch took, seen from the call (the reply it happened in may have been cancelled meanwhile)."""
+        record, self.pending = self.pending, None
+        if record is not None:
             record["served_ms"] = round((monotonic() - record["t"]) * 1000)
             self.on_switch(record)
 
@@ -109,14 +113,13 @@ class FailoverLLM:
 
     async def stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> AsyncIterator[LLMEvent]:
         said = ""  # text of this reply already given to the session
-        record = None
         while True:
             inner = self.chain.current().stream(messages, tools)
             repeat = said  # the new reply's words that repeat it are not said again
             heard = ""
             try:
                 async for event in inner:
-                    self.chain.served(record)
+                    self.chain.served()
                     if isinstance(event, TextDelta) and repeat:
                         heard += event.text
                         rest = beyond(repeat, heard)
@@ -131,8 +134,7 @@ class FailoverLLM:
                     yield event
                 return
             except Exception as exc:
-                record = self.chain.fail(exc)
-                if record is None:
+                if self.chain.fail(exc) is None:
                     raise
             finally:
                 aclose = getattr(inner, "aclose", None)
@@ -201,7 +203,6 @@ class FailoverTTSStream:
         self.ended = False
         self.cancelled = False
         self._owed_boundaries = 0  # pieces whose audio was all in before the switch
-        self._record: dict[str, Any] | None = None
         self._lock = asyncio.Lock()
 
     async def push(self, text: str) -> None:
@@ -235,7 +236,7 @@ class FailoverTTSStream:
                     if inner is not self.inner:
                         break  # switched while this one was still talking: its audio is no longer wanted
                     if chunk.audio:
-                        self.chain.served(self._record)
+                        self.chain.served()
                     self.piece_bytes += len(chunk.audio)
                     self.piece_words += len(chunk.words)
                     if chunk.boundary:
@@ -267,8 +268,7 @@ class FailoverTTSStream:
             owed = 1 if unspoken and not unspoken[0].strip() else 0  # the current piece was all said
             unspoken = unspoken[owed:]
             while True:
-                self._record = self.chain.fail(exc)
-                if self._record is None:
+                if self.chain.fail(exc) is None:
                     raise exc
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(failed.cancel(), timeout=CLOSE_S)
@@ -314,14 +314,11 @@ class FailoverSTTStream:
         self._buffer_start = 0
         self._base = 0  # absolute offset where the current stream's clock starts
         self._switching = False
-        self._record: dict[str, Any] | None = None
 
     async def _open_next(self, exc: Exception | None) -> Any:
         while True:
-            if exc is not None:
-                self._record = self.chain.fail(exc)
-                if self._record is None:
-                    raise exc
+            if exc is not None and self.chain.fail(exc) is None:
+                raise exc
             try:
                 return await self.chain.current().open()
             except Exception as again:
@@ -355,8 +352,7 @@ class FailoverSTTStream:
             await self._switch(inner, exc)
 
     def _on_event(self, event: STTEvent) -> STTEvent:
-        self.chain.served(self._record)
-        self._record = None
+        self.chain.served()
         offset = self._base / BYTES_PER_SECOND
         if isinstance(event, Transcript):
             if event.is_final:
