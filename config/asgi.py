@@ -14,7 +14,7 @@ from config.checks import problems  # noqa: E402
 from dialer import inprocess  # noqa: E402
 from voice import db, drain, redact  # noqa: E402
 from voice.media import media_app  # noqa: E402  (needs Django set up first)
-from voice.providers.factory import check_provider_settings  # noqa: E402
+from voice.providers.factory import check_provider_settings, preload_providers  # noqa: E402
 
 redact.install()  # media tokens out of uvicorn's and our logs (uvicorn set up its loggers before loading us)
 
@@ -38,6 +38,7 @@ async def _lifespan(receive, send) -> None:
                 return
             try:
                 check_provider_settings()  # a vendor chosen without its key stops the server, naming the variable
+                await asyncio.to_thread(preload_providers)  # SDK imports now, not inside the first call
             except ImproperlyConfigured as exc:
                 await send({"type": "lifespan.startup.failed", "message": str(exc)})
                 return

@@ -7,6 +7,7 @@ from tests.emulators.anthropic_messages import AnthropicEmulator
 from tests.emulators.cartesia import CartesiaEmulator
 from tests.emulators.deepgram import DeepgramEmulator
 from tests.emulators.openai_chat import OpenAIEmulator
+from voice.providers.anthropic_llm import AnthropicLLM  # noqa: F401  (imported up front, as at server start)
 from voice.providers.base import CallContext
 from voice.providers.cartesia import CartesiaTTS
 from voice.providers.deepgram import DeepgramSTT

@@ -82,6 +82,14 @@ def check_provider_settings() -> None:
         raise ImproperlyConfigured(" ".join(problems))
 
 
+def preload_providers() -> None:
+    """Import every listed provider's module now (server start-up), so the first call, or the first failover to
+    a provider no call has used yet, does not stall the event loop importing an SDK (seconds for some)."""
+    for kind in SETTING_OF_KIND:
+        for name in names(kind):
+            provider_class(kind, name)
+
+
 def provider_class(kind: str, name: str | None = None) -> Any:
     """The class of `name`, or of the layer's first provider not cooling down after a fault."""
     module_name, _, class_name = PROVIDERS[kind][name or health.order(kind, names(kind))[0]].rpartition(".")
@@ -92,6 +100,7 @@ def build_providers(context: CallContext, on_switch: Callable[[dict[str, Any]], 
     """The call's providers: one adapter per layer, or a failover wrapper over a layer's list (healthy first).
     `on_switch(record)` hears of every mid-call switch (`failover.Chain.fail`)."""
     check_provider_settings()
+    preload_providers()  # at start-up normally; here only dictionary look-ups
     built = {}
     for kind in SETTING_OF_KIND:
         order = health.order(kind, names(kind))
