@@ -14,7 +14,8 @@ What each layer does with the call's state on a switch:
   had not arrived: from the vendor's word timestamps, else estimated at 0.4 s a word, rounding so a word is
   repeated rather than skipped), then the pieces after it; one boundary per piece is kept, so marks stay true.
 - STT: the next provider's stream is opened and the audio not yet covered by a final transcript is replayed into
-  it (up to 30 s); its timestamps are moved onto the call's clock.
+  it (up to 30 s); its timestamps are moved onto the call's clock. The switch counts as served once the replay is
+  sent (for LLM and TTS: their first text or audio).
 A provider that failed is marked in `health` so new calls start on another one for the cool-down.
 Ideas from LiveKit Agents' FallbackAdapter and Pipecat's ServiceSwitcher; the replay and the re-speaking are ours.
 """
@@ -352,7 +353,6 @@ class FailoverSTTStream:
             await self._switch(inner, exc)
 
     def _on_event(self, event: STTEvent) -> STTEvent:
-        self.chain.served()
         offset = self._base / BYTES_PER_SECOND
         if isinstance(event, Transcript):
             if event.is_final:
@@ -389,6 +389,7 @@ class FailoverSTTStream:
                     continue
                 self._base = self._buffer_start
                 self.inner = inner
+                self.chain.served()  # listening again: everything the caller said since the last final is in
                 return
         finally:
             self._switching = False
