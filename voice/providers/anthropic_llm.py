@@ -156,9 +156,12 @@ class AnthropicLLM:
         }
         if self.user:
             request["metadata"] = {"user_id": self.user}
-        client = self.client().with_options(max_retries=2, timeout=self.summary_timeout)
         try:
-            message = await client.messages.create(**request)
+            # Its own client, closed here: a summary runs on a short-lived loop (a Celery task's async_to_sync),
+            # and a client left behind would try to close its connections on that loop after it has gone.
+            async with AsyncAnthropic(api_key=self.api_key, base_url=self.base_url or None, max_retries=2,
+                                      timeout=self.summary_timeout) as client:
+                message = await client.messages.create(**request)
             data = next(block.input for block in message.content if block.type == "tool_use")
             answers = data.get("fields") or {}
             return CallSummary(
