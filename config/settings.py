@@ -208,6 +208,15 @@ OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
 CARTESIA_API_KEY = env("CARTESIA_API_KEY", default="")
 CARTESIA_BASE_URL = env("CARTESIA_BASE_URL", default="")
 CARTESIA_MODEL = env("CARTESIA_MODEL", default="sonic-2")
+# Second vendors per layer (issue 18): ElevenLabs and OpenAI TTS, AssemblyAI STT. Base URLs point at emulators.
+ELEVENLABS_API_KEY = env("ELEVENLABS_API_KEY", default="")
+ELEVENLABS_BASE_URL = env("ELEVENLABS_BASE_URL", default="")
+ELEVENLABS_MODEL = env("ELEVENLABS_MODEL", default="eleven_flash_v2_5")
+OPENAI_TTS_MODEL = env("OPENAI_TTS_MODEL", default="gpt-4o-mini-tts")  # VOICE_TTS=openai; key and URL as the LLM's
+OPENAI_TTS_VOICE = env("OPENAI_TTS_VOICE", default="alloy")
+ASSEMBLYAI_API_KEY = env("ASSEMBLYAI_API_KEY", default="")
+ASSEMBLYAI_BASE_URL = env("ASSEMBLYAI_BASE_URL", default="")
+ASSEMBLYAI_SPEECH_MODEL = env("ASSEMBLYAI_SPEECH_MODEL", default="universal-streaming-english")
 
 LOGGING = {
     "version": 1,

@@ -14,8 +14,11 @@ from voice.providers.openai_llm import OpenAILLM
 
 @pytest.mark.parametrize("setting, vendor, key", [
     ("VOICE_STT", "deepgram", "DEEPGRAM_API_KEY"),
+    ("VOICE_STT", "assemblyai", "ASSEMBLYAI_API_KEY"),
     ("VOICE_LLM", "openai", "OPENAI_API_KEY"),
     ("VOICE_TTS", "cartesia", "CARTESIA_API_KEY"),
+    ("VOICE_TTS", "elevenlabs", "ELEVENLABS_API_KEY"),
+    ("VOICE_TTS", "openai", "OPENAI_API_KEY"),
 ])
 def test_a_vendor_without_its_key_names_the_missing_variable(settings, setting, vendor, key):
     setattr(settings, setting, vendor)
@@ -25,8 +28,8 @@ def test_a_vendor_without_its_key_names_the_missing_variable(settings, setting, 
 
 
 def test_an_unknown_provider_lists_the_choices(settings):
-    settings.VOICE_TTS = "elevenlabs"
-    with pytest.raises(ImproperlyConfigured, match="VOICE_TTS='elevenlabs'.*cartesia, rehearsal"):
+    settings.VOICE_TTS = "polly"
+    with pytest.raises(ImproperlyConfigured, match="VOICE_TTS='polly'.*cartesia, elevenlabs"):
         check_provider_settings()
 
 

@@ -19,20 +19,31 @@ from . import failover, health
 from .base import LLM, STT, TTS, CallContext
 
 PROVIDERS: dict[str, dict[str, str]] = {
-    "stt": {"rehearsal": "voice.sim.stt.RehearsalSTT", "deepgram": "voice.providers.deepgram.DeepgramSTT"},
+    "stt": {
+        "rehearsal": "voice.sim.stt.RehearsalSTT",
+        "deepgram": "voice.providers.deepgram.DeepgramSTT",
+        "assemblyai": "voice.providers.assemblyai.AssemblyAISTT",
+    },
     "llm": {
         "rehearsal": "voice.sim.agent.ScriptedAgent",
         "openai": "voice.providers.openai_llm.OpenAILLM",
         "anthropic": "voice.providers.anthropic_llm.AnthropicLLM",
     },
-    "tts": {"rehearsal": "voice.sim.tts.LocalTTS", "cartesia": "voice.providers.cartesia.CartesiaTTS"},
+    "tts": {
+        "rehearsal": "voice.sim.tts.LocalTTS",
+        "cartesia": "voice.providers.cartesia.CartesiaTTS",
+        "elevenlabs": "voice.providers.elevenlabs.ElevenLabsTTS",
+        "openai": "voice.providers.openai_tts.OpenAITTS",
+    },
 }
 SETTING_OF_KIND = {"stt": "VOICE_STT", "llm": "VOICE_LLM", "tts": "VOICE_TTS"}
-REQUIRED_KEYS = {
+REQUIRED_KEYS = {  # by provider name, whatever the layer (OpenAI's key serves its LLM and its TTS)
     "deepgram": "DEEPGRAM_API_KEY",
     "openai": "OPENAI_API_KEY",
     "cartesia": "CARTESIA_API_KEY",
     "anthropic": "ANTHROPIC_API_KEY",
+    "elevenlabs": "ELEVENLABS_API_KEY",
+    "assemblyai": "ASSEMBLYAI_API_KEY",
 }
 
 
