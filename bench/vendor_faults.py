@@ -15,9 +15,10 @@ call reaching its normal outcome. The last line is JSON.
 
     python -m bench.vendor_faults --failover --json
 
-The same 15 faults with a second provider listed for the failing layer (VOICE_STT=deepgram,<second>,
-VOICE_LLM=openai,anthropic, VOICE_TTS=cartesia,<second>; each second provider on its own emulator, the cool-down
-off so every call meets its fault mid-call). Each faulty call must go on as the healthy one does: no apology,
+The same 15 faults with a second vendor listed for the failing layer (VOICE_STT=deepgram,assemblyai,
+VOICE_LLM=openai,anthropic, VOICE_TTS=cartesia,elevenlabs; each second vendor on its own emulator, the cool-down
+off so every call meets its fault mid-call; the STT faults one call at a time, since AssemblyAI's protocol names no
+call for its emulator to hear). Each faulty call must go on as the healthy one does: no apology,
 outcome opt_out. switch_ms = the emulator injects the fault -> the second provider's first output reaches the call
 (LLM text, TTS audio, STT transcript), from the switch recorded on the call; beside it the part after the switch
 decision (served_ms: the second provider's own start, the reference the first part is measured against). Goals:
@@ -109,7 +110,15 @@ async def run_vendor(vendor: str, emulators: dict, decisions: Decisions, failove
             else:
                 openai.faults.arm(kind, match=lambda info, u=live.user: info["body"].get("user") == u, after=2,
                                   times=10)
-        tasks += [asyncio.create_task(talk(live)) for live in faulty.values()]
+        if failover and vendor == "deepgram":
+            # AssemblyAI's protocol names no call, so its emulator hears one call's captions: one faulty call at a time
+            from tests.emulators.rehearsal import callee_captions
+
+            for live in faulty.values():
+                emulators["second"].caption_source = lambda session, sid=live.sid: callee_captions(sid)
+                await talk(live)
+        else:
+            tasks += [asyncio.create_task(talk(live)) for live in faulty.values()]
     await asyncio.gather(*tasks)
 
     recorder = emulators[vendor].recorder
@@ -143,32 +152,32 @@ async def run_vendor(vendor: str, emulators: dict, decisions: Decisions, failove
     return rows
 
 
-SECOND = {  # the failing layer's second provider in --failover runs: (setting, list, emulator to start)
-    "deepgram": ("VOICE_STT", "deepgram,deepgram-backup"),
+SECOND = {  # the failing layer's provider list in --failover runs: the second is another vendor
+    "deepgram": ("VOICE_STT", "deepgram,assemblyai"),
     "openai": ("VOICE_LLM", "openai,anthropic"),
-    "cartesia": ("VOICE_TTS", "cartesia,cartesia-backup"),
+    "cartesia": ("VOICE_TTS", "cartesia,elevenlabs"),
 }
 
 
 async def start_second(vendor: str) -> tuple[object, dict[str, str]]:
     """The second provider's emulator for `vendor`'s layer and the settings that point at it."""
-    from tests.emulators.rehearsal import callee_captions, scripted_claude_reply
+    from tests.emulators.rehearsal import scripted_claude_reply
     from tests.emulators.run_all import KEY
 
     if vendor == "deepgram":
-        from tests.emulators.deepgram import DeepgramEmulator
+        from tests.emulators.assemblyai import AssemblyAIEmulator
 
-        emulator = await DeepgramEmulator(captions=callee_captions, keep_audio=False).start()
-        return emulator, {"BACKUP_DEEPGRAM_BASE_URL": emulator.url}
+        emulator = await AssemblyAIEmulator(api_key=KEY).start()  # hears the call run_vendor names (caption_source)
+        return emulator, {"ASSEMBLYAI_API_KEY": KEY, "ASSEMBLYAI_BASE_URL": emulator.url}
     if vendor == "openai":
         from tests.emulators.anthropic_messages import AnthropicEmulator
 
-        emulator = await AnthropicEmulator(responder=scripted_claude_reply, first_token_delay=0.3).start()
+        emulator = await AnthropicEmulator(api_key=KEY, responder=scripted_claude_reply, first_token_delay=0.3).start()
         return emulator, {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": emulator.url}
-    from tests.emulators.cartesia import CartesiaEmulator
+    from tests.emulators.elevenlabs import ElevenLabsEmulator
 
-    emulator = await CartesiaEmulator(first_byte_delay=0.09).start()
-    return emulator, {"BACKUP_CARTESIA_BASE_URL": emulator.url}
+    emulator = await ElevenLabsEmulator(api_key=KEY, first_byte_delay=0.09).start()
+    return emulator, {"ELEVENLABS_API_KEY": KEY, "ELEVENLABS_BASE_URL": emulator.url}
 
 
 async def run_all_vendors(vendors: list[str], decisions: Decisions, failover: bool = False) -> list[dict]:

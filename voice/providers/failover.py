@@ -298,6 +298,7 @@ class FailoverSTT:
     async def open(self) -> FailoverSTTStream:
         stream = FailoverSTTStream(self.chain)
         stream.inner = await stream._open_next(None)
+        self.chain.served()  # a switch at the call's start is served once the next stream is open
         return stream
 
     async def close(self) -> None:
