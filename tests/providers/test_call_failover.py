@@ -104,3 +104,35 @@ async def test_each_stt_fault_moves_the_call_to_the_second_stt(failover_settings
 
         assert len(backup.connections) == len(KINDS)
     await assert_continued(faulty, "stt", "deepgram", "deepgram-backup")
+
+
+async def test_a_tts_drop_moves_the_call_from_cartesia_to_elevenlabs(failover_settings, cartesia):
+    from tests.emulators.elevenlabs import ElevenLabsEmulator
+
+    async with ElevenLabsEmulator(api_key="emulator-key") as elevenlabs:
+        failover_settings.VOICE_TTS = "cartesia,elevenlabs"
+        failover_settings.ELEVENLABS_API_KEY, failover_settings.ELEVENLABS_BASE_URL = "emulator-key", elevenlabs.url
+        [live] = await new_calls(1)
+        cartesia.faults.arm("close_mid_stream", match=lambda info: info["context_id"].startswith(live.context_prefix),
+                            after=2)
+
+        await converse(live, PERSONA)
+
+        assert elevenlabs.recorder.entries
+    await assert_continued({"close_mid_stream": live}, "tts", "cartesia", "elevenlabs")
+
+
+async def test_an_stt_drop_moves_the_call_from_deepgram_to_assemblyai(failover_settings, deepgram):
+    from tests.emulators.assemblyai import AssemblyAIEmulator
+
+    async with AssemblyAIEmulator(api_key="emulator-key") as assemblyai:
+        failover_settings.VOICE_STT = "deepgram,assemblyai"
+        failover_settings.ASSEMBLYAI_API_KEY, failover_settings.ASSEMBLYAI_BASE_URL = "emulator-key", assemblyai.url
+        [live] = await new_calls(1)
+        assemblyai.caption_source = lambda session: callee_captions(live.sid)  # its protocol names no call
+        deepgram.faults.arm("malformed", match=lambda info: f"parley-call-{live.call.pk}" in info["tags"], after=60)
+
+        await converse(live, PERSONA)
+
+        assert len(assemblyai.sessions) == 1
+    await assert_continued({"malformed": live}, "stt", "deepgram", "assemblyai")
