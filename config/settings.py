@@ -17,7 +17,7 @@ SECRET_KEY = env("SECRET_KEY", default="") or "insecure-dev-key-change-me-in-pro
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
-# Accept an http or local PUBLIC_BASE_URL with TELEPHONY=twilio: only for a Twilio emulator on this machine.
+# Accept an http or local PUBLIC_BASE_URL with TELEPHONY=twilio|signalwire: only for an emulator on this machine.
 PUBLIC_BASE_URL_ALLOW_LOCAL = env.bool("PUBLIC_BASE_URL_ALLOW_LOCAL", default=False)
 
 # HTTPS behind a proxy (see README "Production settings"); every switch is off by default for plain-http laptops.
@@ -162,6 +162,12 @@ TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", default="")
 TWILIO_HTTP_TIMEOUT_SECONDS = env.float("TWILIO_HTTP_TIMEOUT_SECONDS", default=10.0)  # connect and read, per request
 TWILIO_CPS_LIMIT = env.float("TWILIO_CPS_LIMIT", default=1.0)
+# TELEPHONY=signalwire: the Project ID and API token (REST auth), the space (example.signalwire.com, or an emulator's
+# http://127.0.0.1:PORT), and the Signing Key that signs its webhooks (API Credentials page of the space).
+SIGNALWIRE_PROJECT_ID = env("SIGNALWIRE_PROJECT_ID", default="")
+SIGNALWIRE_API_TOKEN = env("SIGNALWIRE_API_TOKEN", default="")
+SIGNALWIRE_SPACE_URL = env("SIGNALWIRE_SPACE_URL", default="")
+SIGNALWIRE_SIGNING_KEY = env("SIGNALWIRE_SIGNING_KEY", default="")
 MEDIA_TOKEN_TTL_SECONDS = env.int("MEDIA_TOKEN_TTL_SECONDS", default=600)
 # Simulated telephony: how callbacks reach the webhooks ("http" to PUBLIC_BASE_URL, or "direct" in-process),
 # ring time, a persona forced on every call ("answer_and_hold" answers and hangs up without media), hold time.

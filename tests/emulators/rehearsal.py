@@ -7,7 +7,10 @@
   database by the call id the adapter sends as `user` (`parley-call-<id>`).
 - Anthropic answers the same way from a Messages API body (converted back to chat messages for the agent);
   the call id comes as `metadata.user_id`.
-- Cartesia needs nothing: it speaks any text as speech-shaped audio of the right length.
+- Cartesia, ElevenLabs and OpenAI speech need nothing: they speak any text as speech-shaped audio of its length.
+- AssemblyAI hears the callee's captions too, but its protocol carries no tag naming the call, so each new
+  session takes the newest dialed call no session has taken (`newest_call_captions`): the rehearsal must run one
+  call at a time (`run_all --stt assemblyai` sets the campaign's max_concurrency to 1).
 
 Captions travel in-process, or through Redis when `REDIS_URL` is set, so the emulators must share the
 rehearsal's process (`python -m tests.emulators.run_all --rehearse demo`) or its Redis.
@@ -28,6 +31,22 @@ def callee_captions(call_sid: str) -> AsyncIterator[dict[str, Any]]:
     from voice.sim import captions
 
     return captions.subscribe(call_sid)
+
+
+_taken: set[str] = set()
+
+
+def newest_call_captions(session: Any) -> AsyncIterator[dict[str, Any]] | None:
+    """The captions of the newest call the simulated telephony dialed that no AssemblyAI session has taken."""
+    from voice.sim import captions
+    from voice.telephony import get_telephony
+
+    dials = get_telephony().ledger.dials()  # type: ignore[attr-defined]  (TELEPHONY=sim)
+    sid = next((d["sid"] for d in reversed(dials) if d["sid"] not in _taken), None)
+    if sid is None:
+        return None
+    _taken.add(sid)
+    return captions.subscribe(sid)
 
 
 async def scripted_reply(body: dict[str, Any]) -> Reply:

@@ -372,7 +372,7 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(drop.hold)  # the client's read timeout fires first
             self.close_connection = True
             return
-        data = json.dumps(payload).encode()
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()  # bytes: a malformed answer
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

@@ -37,6 +37,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from .base import AudioChunk, CallContext, ProviderError
+from .warm import client_for_loop
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ class ElevenLabsTTS:
 
     def socket_url_and_headers(self, voice: str) -> tuple[str, dict[str, str]]:
         """The multi-stream-input URL for `voice` and the SDK's headers (`xi-api-key`, SDK identification)."""
-        client = AsyncElevenLabs(api_key=self.api_key, **({"base_url": self.base_url} if self.base_url else {}))
+        client = client_for_loop(("elevenlabs", self.api_key, self.base_url), lambda: AsyncElevenLabs(
+            api_key=self.api_key, **({"base_url": self.base_url} if self.base_url else {})))
         wrapper = client._client_wrapper  # the SDK's own realtime client reads base URL and headers here too
         url = build_ws_url(wrapper.get_base_url(), ["v1", "text-to-speech", voice, "multi-stream-input"],
                            {"model_id": self.model, "output_format": OUTPUT_FORMAT,

@@ -37,6 +37,7 @@ class OpenAITTS:
     """The SDK client (and its connection pool) is shared on the loop; a reply is an `OpenAISpeechReply`."""
 
     first_byte_timeout = 2.0  # also the longest pause between chunks once a sentence has started
+    abandoned_after = 60.0  # a reply neither ended nor cancelled for this long is let go (its task ends)
 
     def __init__(self, *, api_key: str, model: str, voice: str, base_url: str = "") -> None:
         self.api_key = api_key
@@ -103,8 +104,11 @@ class OpenAISpeechReply:
 
     async def _speak_all(self) -> None:
         try:
-            while (sentence := await self._sentences.get()) is not None:
+            while (sentence := await asyncio.wait_for(self._sentences.get(), self.tts.abandoned_after)) is not None:
                 await self._speak(sentence)
+            self._out.put_nowait(None)
+        except TimeoutError:
+            log.warning("OpenAI TTS: a reply was neither ended nor cancelled for %g s", self.tts.abandoned_after)
             self._out.put_nowait(None)
         except ProviderError as exc:
             log.warning("%s", exc)

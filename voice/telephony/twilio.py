@@ -66,6 +66,7 @@ def classify(exc: TwilioRestException, *, creating: bool = False) -> TelephonyEr
 
 class TwilioTelephony:
     name = "twilio"
+    signature_headers: tuple[str, ...] = ("X-Twilio-Signature",)  # where webhooks carry the provider's signature
 
     def __init__(
         self, account_sid: str, auth_token: str, base_url: str | None = None, timeout: float | None = None
@@ -84,6 +85,10 @@ class TwilioTelephony:
             return fn(*args, **kwargs)
         except TwilioRestException as exc:
             raise classify(exc, creating=creating) from exc
+        except ValueError as exc:  # an answer that is not JSON (cut off): the provider's state is unknown
+            if creating:
+                raise UnknownOutcomeError(f"{self.name}: malformed answer to the dial ({exc})") from exc
+            raise TransientTelephonyError(f"{self.name}: malformed answer ({exc})") from exc
         except (TwilioException, OSError) as exc:  # requests' connection errors and timeouts are OSErrors
             if creating and not nothing_sent(exc):
                 raise UnknownOutcomeError(f"Twilio may have received the dial: {exc}") from exc
