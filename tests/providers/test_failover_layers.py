@@ -201,3 +201,30 @@ async def test_an_stt_failure_replays_the_unfinalized_audio_into_the_next_stream
     assert (take.text, take.start, take.end) == ("take me off", 1.5, 2.5)  # moved onto the call's clock
     assert [(s["from"], s["to"]) for s in switches] == [("a", "b")]
     await stream.close()
+
+
+async def test_pieces_pushed_while_a_switch_is_under_way_reach_the_next_provider():
+    import asyncio
+
+    class SlowToOpen(ScriptTTS):
+        async def open(self, voice):
+            if self.streams:  # not the first stream
+                await gate.wait()
+            return await super().open(voice)
+
+    gate = asyncio.Event()
+    first = ScriptTTS(fail_after_chunks=0)
+    second = SlowToOpen()
+    second.streams.append(None)  # its next open waits on the gate
+    tts = FailoverTTS(chain("tts", {"a": first, "b": second}, []))
+    stream = await tts.open("voice")
+    await stream.push("One.")
+    audio = asyncio.ensure_future(anext(aiter(stream.audio())))
+    while not stream._lock.locked():
+        await asyncio.sleep(0)
+    await stream.push("Two.")  # during the switch
+    await stream.end()
+    gate.set()
+
+    await audio
+    assert second.streams[1].pushed == ["One.", "Two."]

@@ -208,6 +208,8 @@ class FailoverTTSStream:
 
     async def push(self, text: str) -> None:
         self.pieces.append(text)
+        if self._lock.locked():
+            return  # a switch is under way: it gives the next provider every piece pushed meanwhile
         inner = self.inner
         try:
             await inner.push(text)
@@ -216,6 +218,8 @@ class FailoverTTSStream:
 
     async def end(self) -> None:
         self.ended = True
+        if self._lock.locked():
+            return  # the switch under way ends the next provider's stream
         inner = self.inner
         try:
             await inner.end()
@@ -265,7 +269,7 @@ class FailoverTTSStream:
         async with self._lock:
             if failed is not self.inner or self.cancelled:
                 return
-            unspoken = self._unspoken()
+            unspoken, known = self._unspoken(), len(self.pieces)
             owed = 1 if unspoken and not unspoken[0].strip() else 0  # the current piece was all said
             unspoken = unspoken[owed:]
             while True:
@@ -278,6 +282,10 @@ class FailoverTTSStream:
                     inner = await self.chain.current().open(self.voice)
                     for piece in unspoken:
                         await inner.push(piece)
+                    sent = known
+                    while sent < len(self.pieces):  # pushed while the switch was under way
+                        sent += 1
+                        await inner.push(self.pieces[sent - 1])
                     if self.ended:
                         await inner.end()
                 except Exception as again:
