@@ -4,13 +4,8 @@ from __future__ import annotations
 import pytest
 
 from voice.providers.base import AudioChunk, ProviderError, TextDelta, ToolCall, Transcript
-from voice.providers.failover import (
-    Chain,
-    FailoverLLM,
-    FailoverSTT,
-    FailoverTTS,
-    beyond,
-)
+from voice.providers.failover import Chain, FailoverLLM, FailoverTTS, beyond
+from voice.providers.failover_stt import FailoverSTT
 
 
 class ScriptLLM:

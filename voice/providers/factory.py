@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from . import failover, health
+from . import failover, failover_stt, health
 from .base import LLM, STT, TTS, CallContext
 
 PROVIDERS: dict[str, dict[str, str]] = {
@@ -45,6 +45,9 @@ REQUIRED_KEYS = {  # by provider name, whatever the layer (OpenAI's key serves i
     "elevenlabs": "ELEVENLABS_API_KEY",
     "assemblyai": "ASSEMBLYAI_API_KEY",
 }
+
+
+WRAPPERS = {"stt": failover_stt.FailoverSTT, "llm": failover.FailoverLLM, "tts": failover.FailoverTTS}
 
 
 @dataclass
@@ -121,5 +124,5 @@ def build_providers(context: CallContext, on_switch: Callable[[dict[str, Any]], 
             chain = failover.Chain(kind, order, lambda name, kind=kind: provider_class(kind, name).for_call(context),
                                    on_switch, call_id=context.call_id)
             chain.current()  # built now, so a provider that warms a connection starts on it
-            built[kind] = failover.WRAPPERS[kind](chain)
+            built[kind] = WRAPPERS[kind](chain)
     return Providers(**built)

@@ -13,7 +13,7 @@ What each layer does with the call's state on a switch:
 - TTS: the next provider gets a new stream with the unspoken rest of the current piece (the words whose audio
   had not arrived: from the vendor's word timestamps, else estimated at 0.4 s a word, rounding so a word is
   repeated rather than skipped), then the pieces after it; one boundary per piece is kept, so marks stay true.
-- STT: the next provider's stream is opened and the audio not yet covered by a final transcript is replayed into
+- STT (`failover_stt.py`): the next provider's stream is opened and the audio not yet covered by a final transcript is replayed into
   it (up to 30 s); its timestamps are moved onto the call's clock. The switch counts as served once the replay is
   sent (for LLM and TTS: their first text or audio).
 A provider that failed is marked in `health` so new calls start on another one for the cool-down.
@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from time import monotonic
 from typing import Any
@@ -34,19 +33,12 @@ from . import health
 from .base import (
     AudioChunk,
     LLMEvent,
-    ProviderError,
-    SpeechStarted,
-    STTEvent,
     TextDelta,
-    Transcript,
-    UtteranceEnd,
 )
 
 log = logging.getLogger(__name__)
 
 BYTES_PER_SECOND = 8000  # mu-law 8 kHz
-MAX_REPLAY_BYTES = 30 * BYTES_PER_SECOND
-REPLAY_CHUNK = 3200
 SECONDS_PER_WORD = 0.4  # speech rate assumed when a TTS gives no word timestamps
 CLOSE_S = 1.0  # closing a failed provider's stream never holds up the switch longer
 
@@ -296,127 +288,3 @@ class FailoverTTSStream:
                 self.piece_bytes = self.piece_words = 0
                 self.inner = inner
                 return
-
-
-# --- STT --------------------------------------------------------------------------------------------------------
-class FailoverSTT:
-    def __init__(self, chain: Chain) -> None:
-        self.chain = chain
-
-    async def open(self) -> FailoverSTTStream:
-        stream = FailoverSTTStream(self.chain)
-        stream.inner = await stream._open_next(None)
-        self.chain.served()  # a switch at the call's start is served once the next stream is open
-        return stream
-
-    async def close(self) -> None:
-        await self.chain.aclose()
-
-
-class FailoverSTTStream:
-    """One call's recognition stream; on a failure the next provider hears the audio not yet finalized."""
-
-    def __init__(self, chain: Chain) -> None:
-        self.chain = chain
-        self.inner: Any = None
-        self.closing = False
-        self._buffer = bytearray()  # audio not yet covered by a final, from absolute byte offset _buffer_start
-        self._buffer_start = 0
-        self._base = 0  # absolute offset where the current stream's clock starts
-        self._switching = False
-
-    async def _open_next(self, exc: Exception | None) -> Any:
-        while True:
-            if exc is not None and self.chain.fail(exc) is None:
-                raise exc
-            try:
-                return await self.chain.current().open()
-            except Exception as again:
-                exc = again
-
-    async def send(self, audio: bytes) -> None:
-        if self.closing or not audio:
-            return
-        self._buffer.extend(audio)
-        overflow = len(self._buffer) - MAX_REPLAY_BYTES
-        if overflow > 0:
-            del self._buffer[:overflow]
-            self._buffer_start += overflow
-        if not self._switching:
-            with contextlib.suppress(Exception):
-                await self.inner.send(audio)
-
-    async def events(self) -> AsyncIterator[STTEvent]:
-        while True:
-            inner = self.inner
-            try:
-                async for event in inner.events():
-                    yield self._on_event(event)
-                if self.closing:
-                    return
-                exc: Exception = ProviderError(f"{self.chain.name}: the recognition stream ended during the call")
-            except Exception as failure:
-                if self.closing:
-                    return
-                exc = failure
-            await self._switch(inner, exc)
-
-    def _on_event(self, event: STTEvent) -> STTEvent:
-        offset = self._base / BYTES_PER_SECOND
-        if isinstance(event, Transcript):
-            if event.is_final:
-                covered = self._base + int(event.end * BYTES_PER_SECOND)
-                if covered > self._buffer_start:
-                    del self._buffer[: covered - self._buffer_start]
-                    self._buffer_start = covered
-            if offset:
-                words = tuple({**w, "start": w.get("start", 0) + offset, "end": w.get("end", 0) + offset}
-                              for w in event.words)
-                return replace(event, start=event.start + offset, end=event.end + offset, words=words)
-        elif isinstance(event, SpeechStarted) and offset:
-            return replace(event, timestamp=event.timestamp + offset)
-        elif isinstance(event, UtteranceEnd) and offset:
-            return replace(event, last_word_end=event.last_word_end + offset)
-        return event
-
-    async def _switch(self, failed: Any, exc: Exception) -> None:
-        self._switching = True
-        try:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(failed.close(), timeout=CLOSE_S)
-            while True:
-                inner = await self._open_next(exc)
-                try:
-                    position = self._buffer_start
-                    while position < self._buffer_start + len(self._buffer):
-                        offset = max(0, position - self._buffer_start)
-                        chunk = bytes(self._buffer[offset : offset + REPLAY_CHUNK])
-                        await inner.send(chunk)
-                        position = self._buffer_start + offset + len(chunk)
-                except Exception as again:
-                    exc = again
-                    continue
-                self._base = self._buffer_start
-                self.inner = inner
-                self.chain.served()  # listening again: everything the caller said since the last final is in
-                return
-        finally:
-            self._switching = False
-
-    async def keep_alive(self) -> None:
-        keep_alive = getattr(self.inner, "keep_alive", None)
-        if keep_alive is not None and not self._switching:
-            await keep_alive()
-
-    async def finalize(self) -> None:
-        finalize = getattr(self.inner, "finalize", None)
-        if finalize is not None and not self._switching:
-            await finalize()
-
-    async def close(self) -> None:
-        self.closing = True
-        if self.inner is not None:
-            await self.inner.close()
-
-
-WRAPPERS = {"stt": FailoverSTT, "llm": FailoverLLM, "tts": FailoverTTS}
