@@ -13,9 +13,9 @@ What each layer does with the call's state on a switch:
 - TTS: the next provider gets a new stream with the unspoken rest of the current piece (the words whose audio
   had not arrived: from the vendor's word timestamps, else estimated at 0.4 s a word, rounding so a word is
   repeated rather than skipped), then the pieces after it; one boundary per piece is kept, so marks stay true.
-- STT (`failover_stt.py`): the next provider's stream is opened and the audio not yet covered by a final transcript is replayed into
-  it (up to 30 s); its timestamps are moved onto the call's clock. The switch counts as served once the replay is
-  sent (for LLM and TTS: their first text or audio).
+- STT (`failover_stt.py`): the next provider's stream is opened and the audio not yet covered by a final
+  transcript is replayed into it (up to 30 s); its timestamps are moved onto the call's clock. The switch counts as
+  served once the replay is sent (for LLM and TTS: their first text or audio).
 A provider that failed is marked in `health` so new calls start on another one for the cool-down.
 Ideas from LiveKit Agents' FallbackAdapter and Pipecat's ServiceSwitcher; the replay and the re-speaking are ours.
 """
