@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "campaigns",
     "dialer",
     "voice",
+    "inbound",
+    "ninja",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -49,6 +53,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "api.guards.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crm.profiles.TimezoneMiddleware",
@@ -144,12 +149,27 @@ DIALER_STALE_CALL_SECONDS = env.float("DIALER_STALE_CALL_SECONDS", default=120.0
 DIALER_STALE_MEDIA_SECONDS = env.float("DIALER_STALE_MEDIA_SECONDS", default=120.0)
 # The same beat inside the web process when there is no broker (dialer/inprocess.py): "auto", "on" or "off".
 DIALER_INPROCESS = env("DIALER_INPROCESS", default="auto")
+# Reminder and follow-up campaigns: how often meetings are enrolled (dialer/enrollment_reminders.py).
+MEETING_ENROLL_SECONDS = env.float("MEETING_ENROLL_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "dialer-tick": {"task": "dialer.tasks.tick", "schedule": DIALER_TICK_SECONDS},
     "dialer-sweep": {"task": "dialer.tasks.sweep", "schedule": DIALER_SWEEP_SECONDS},
     "imports-requeue": {"task": "campaigns.tasks.requeue_stalled_imports", "schedule": 60.0},
     "imports-delete-old-uploads": {"task": "campaigns.tasks.delete_old_uploads", "schedule": 3600.0},
+    "meetings-enroll": {"task": "dialer.tasks.enroll_meetings", "schedule": MEETING_ENROLL_SECONDS},
+    "webhooks-send-due": {"task": "webhooks.tasks.send_due", "schedule": env.float("WEBHOOK_SWEEP_SECONDS", 10.0)},
 }
+# Outbound webhooks (webhooks/deliveries.py): one attempt's deadline, attempts before giving up, backoff.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=30.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3600.0)
+# REST API (api/): requests per token per minute, largest page, how long an Idempotency-Key is remembered.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+API_IDEMPOTENCY_HOURS = env.float("API_IDEMPOTENCY_HOURS", default=24.0)
+NINJA_PAGINATION_MAX_LIMIT = API_MAX_PAGE_SIZE
+NINJA_PAGINATION_PER_PAGE = 50
 # Lead imports: upload limit (checked while receiving), re-queue after a broker outage, upload retention.
 IMPORT_MAX_UPLOAD_MB = env.float("IMPORT_MAX_UPLOAD_MB", default=50.0)
 IMPORT_REQUEUE_AFTER_SECONDS = env.float("IMPORT_REQUEUE_AFTER_SECONDS", default=300.0)
@@ -169,6 +189,9 @@ SIGNALWIRE_API_TOKEN = env("SIGNALWIRE_API_TOKEN", default="")
 SIGNALWIRE_SPACE_URL = env("SIGNALWIRE_SPACE_URL", default="")
 SIGNALWIRE_SIGNING_KEY = env("SIGNALWIRE_SIGNING_KEY", default="")
 MEDIA_TOKEN_TTL_SECONDS = env.int("MEDIA_TOKEN_TTL_SECONDS", default=600)
+# Browser test calls over WebRTC (voice/webrtc.py): comma-separated stun: URLs; none = host candidates only
+# (browser and server on one network). aiortc's own default (Google's STUN server) is never used.
+WEBRTC_ICE_SERVERS = env("WEBRTC_ICE_SERVERS", default="")
 # Simulated telephony: how callbacks reach the webhooks ("http" to PUBLIC_BASE_URL, or "direct" in-process),
 # ring time, a persona forced on every call ("answer_and_hold" answers and hangs up without media), hold time.
 SIM_TELEPHONY_CALLBACKS = env("SIM_TELEPHONY_CALLBACKS", default="http")

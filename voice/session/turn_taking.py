@@ -24,6 +24,8 @@ class TurnTaking:
             return
         self.frames_in += 1
         self.caller_track.append(frame)
+        if self.tap.on:
+            self.tap.caller(frame)
         if self.stt_stream is not None:
             await self.stt_stream.send(frame)
         speech_now = len(frame) == FRAME_BYTES and self.vad.is_speech(frame)
@@ -132,6 +134,8 @@ class TurnTaking:
                     self.partial = " ".join(self.finals)
                 else:
                     self.partial = " ".join([*self.finals, event.text]).strip()
+                if self.observer is not None and event.text:
+                    self.observer.caption("caller", self.partial, False)
                 r = self.current
                 if (  # a transcript without words (an end of speech after Finalize) is no caller speech
                     event.text and r is not None and not r.cleared and r.confirmed.is_set()

@@ -125,6 +125,31 @@ class TwilioTelephony:
         response.dial(to)
         self._call(self.client.calls(sid).update, twiml=str(response))
 
+    def redirect(self, sid: str, twiml: str) -> None:
+        """Replace what a live call is doing with `twiml` (POST Calls/{sid} Twiml=)."""
+        self._call(self.client.calls(sid).update, twiml=twiml)
+
+    def warm_transfer(
+        self, sid: str, *, to: str, from_: str, whisper: str, room: str, hold: str, status_callback_url: str,
+        ring_timeout: int = 20,
+    ) -> str:
+        """Ring `to` first with TwiML that says `whisper` and then joins conference `room` (starting it), then
+        move the caller's leg `sid` into `room` (it says `hold` and waits). Returns the rep leg's sid."""
+        from . import twiml as markup
+
+        rep = self._call(
+            self.client.calls.create,
+            to=to,
+            from_=from_,
+            twiml=markup.conference(room, say=whisper, starts=True),
+            status_callback=status_callback_url,
+            status_callback_event=STATUS_EVENTS,
+            status_callback_method="POST",
+            timeout=ring_timeout,
+        )
+        self.redirect(sid, markup.conference(room, say=hold, starts=False))
+        return rep.sid
+
     def fetch(self, sid: str) -> ProviderCall:
         call = self._call(self.client.calls(sid).fetch)
         return _provider_call(call)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0013_call_disclosure_heard_turn_opt_out_phrase'),
+        ('crm', '0016_lead_phone_indexes'),
     ]
 
     operations = [
