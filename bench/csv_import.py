@@ -5,6 +5,8 @@ Two comparison figures from the same run and the same file: a plain row-by-row i
 Model.save() per row) of the first --naive-sample rows, its rate extrapolated; and the floor, a raw COPY of the
 file into a plain table with the file's columns (PostgreSQL; on SQLite one executemany INSERT instead).
 Goals (issue 14): at least 40x the naive rate, at most 4x the raw COPY time, peak RSS under 400 MB at 1M rows.
+Also printed, to show where the time goes whatever the machine's load: this process's CPU and (PostgreSQL on this
+machine) the database server process's CPU, for the import and for the raw COPY.
 The file is generated to disk row by row, so the peak RSS printed is the import's, not the generator's."""
 from __future__ import annotations
 
@@ -122,6 +124,29 @@ def naive_import(campaign, data: bytes, limit: int) -> tuple[int, float]:
     return done, time.perf_counter() - started
 
 
+def server_cpu_seconds() -> float | None:
+    """CPU seconds the database server process serving this connection has used so far (PostgreSQL on this
+    machine: read from /proc), or None where that cannot be seen (SQLite, a remote server)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, proc(5)
+
+
+def _spent(before: float | None) -> float | None:
+    after = server_cpu_seconds()
+    return None if before is None or after is None else after - before
+
+
 def raw_copy(path: str) -> float:
     """Seconds to load the file as it is into a plain unindexed table: COPY on PostgreSQL, executemany on SQLite."""
     from django.db import connection, transaction
@@ -168,7 +193,9 @@ def main() -> None:
             path = os.path.join(media, "bench.csv")
             with open(path, "w", encoding="utf-8", newline="") as f:
                 dnc = write_csv(f, args.rows)
+            copy_server_cpu = server_cpu_seconds()
             copy_seconds = raw_copy(path)
+            copy_server_cpu = _spent(copy_server_cpu)
             script = Script.objects.create(name="Bench", slug="bench")
             naive_campaign = Campaign.objects.create(
                 name="Naive", slug="naive", script=script, caller_id="+14155550100"
@@ -183,12 +210,14 @@ def main() -> None:
             Lead.objects.all().delete()
 
             campaign = Campaign.objects.create(name="Bench", slug="bench", script=script, caller_id="+14155550100")
+            server_cpu = server_cpu_seconds()
             started, cpu_started = time.perf_counter(), time.process_time()
             with open(path, "rb") as f:
                 lead_import = imports.start_import(campaign, f.read(), "bench.csv")
             lead_import = imports.run_import(lead_import.pk)
             seconds = time.perf_counter() - started
             cpu_seconds = time.process_time() - cpu_started
+            server_cpu = _spent(server_cpu)
             entries = CampaignLead.objects.filter(campaign=campaign).count()
             peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
 
@@ -212,6 +241,11 @@ def main() -> None:
             f"naive row-by-row Model.save(): timed the first {sample} rows in {naive_seconds:.2f} s, "
             "its rate extrapolated"
         )
+        if server_cpu is not None:
+            print(
+                f"the database server process spent {server_cpu:.2f} s of CPU on the import "
+                f"and {copy_server_cpu:.2f} s on the raw COPY"
+            )
         copy_name = "COPY" if vendor == "postgresql" else "executemany INSERT"
         print(f"raw {copy_name} of the same file into a plain table: {copy_seconds:.2f} s")
         rate = args.rows / seconds
@@ -225,6 +259,11 @@ def main() -> None:
             "x_naive": round(rate / naive_rate, 1),  # goal >= 40
             "x_raw_copy_time": round(seconds / copy_seconds, 2),  # goal <= 4
             "peak_rss_mb": round(peak_rss_mb, 1),  # goal < 400 at 1,000,000 rows
+            # Where the time goes, less sensitive to the machine's load than wall time: this process's CPU
+            # (both its threads) and the database server's, for the import and for the raw COPY.
+            "cpu_seconds": round(cpu_seconds, 2),
+            "server_cpu_seconds": None if server_cpu is None else round(server_cpu, 2),
+            "raw_copy_server_cpu_seconds": None if copy_server_cpu is None else round(copy_server_cpu, 2),
             "load_average_1m": round(os.getloadavg()[0], 2),
         }
         print(json.dumps(result) if args.json else f"{args.rows} rows in {seconds:.2f} s ({result['rows_per_s']}/s)")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Campaign, CampaignLead, LeadImport, Script, ScriptVersion
+from .models import Campaign, CampaignLead, LeadImport, Script, ScriptVersion, TestCall
 
 
 @admin.register(Campaign)
@@ -48,3 +48,12 @@ class CampaignLeadAdmin(admin.ModelAdmin):
 class LeadImportAdmin(admin.ModelAdmin):
     list_display = ("original_name", "campaign", "status", "total_rows", "imported", "duplicates", "invalid", "dnc")
     list_filter = ("status", "campaign")
+
+
+@admin.register(TestCall)
+class TestCallAdmin(admin.ModelAdmin):
+    """Browser test calls, read-only: what was said is a record, not a setting."""
+
+    list_display = ("id", "script_version", "started_by", "started_at", "outcome", "providers")
+    list_filter = ("outcome",)
+    readonly_fields = [f.name for f in TestCall._meta.fields]

@@ -1,7 +1,8 @@
 """Set-based writing of imported rows: leads upserted by phone, hopper entries added, duplicates and DNC found in SQL.
 
-One code path for PostgreSQL and SQLite: rows go into a temporary table (COPY on PostgreSQL, executemany on
-SQLite), then INSERT … SELECT … ON CONFLICT DO NOTHING does the work. Must run inside a transaction."""
+Rows go into a temporary table (COPY on PostgreSQL, executemany on SQLite), then INSERT … SELECT … ON CONFLICT DO
+NOTHING does the work: leads first (one statement on both), then hopper entries (PostgreSQL: one statement that
+also reports the rows not added; SQLite: a join and a read-back). Must run inside a transaction."""
 from __future__ import annotations
 
 import datetime as dt
@@ -68,41 +69,84 @@ def add_to_hopper(campaign_id: int, import_id: int, rows: list[tuple], now: dt.d
             )
         )
 
-        dnc = (
-            f"CASE WHEN t.do_not_call OR EXISTS (SELECT 1 FROM {DoNotCall._meta.db_table} d WHERE d.phone = t.phone) "
-            "THEN %s ELSE %s END"
-        )
-        entry_given = {
-            "campaign_id": ("%s", [campaign_id]),
-            "lead_id": ("l.id", []),
-            "lead_import_id": ("%s", [import_id]),
-            "state": (dnc, [CampaignLead.State.DO_NOT_CALL, CampaignLead.State.PENDING]),
-        }
-        cursor.execute(
-            *_insert_select(
-                CampaignLead,
-                entry_given,
-                now,
-                f"FROM {TEMP} t JOIN {Lead._meta.db_table} l ON l.phone = t.phone WHERE true ORDER BY t.line "
-                "ON CONFLICT (campaign_id, lead_id) DO NOTHING",
-            )
-        )
-        # Rows this import did not add (already in the campaign) and rows it parked as do-not-call.
-        cursor.execute(
-            f"SELECT t.line, e.lead_import_id, e.state FROM {TEMP} t "
-            f"JOIN {Lead._meta.db_table} l ON l.phone = t.phone "
-            f"JOIN {CampaignLead._meta.db_table} e ON e.lead_id = l.id AND e.campaign_id = %s "
-            "WHERE e.lead_import_id IS NULL OR e.lead_import_id <> %s OR e.state = %s",
-            [campaign_id, import_id, CampaignLead.State.DO_NOT_CALL],
-        )
-        for line, entry_import, state in cursor.fetchall():
-            if entry_import != import_id:
-                result.duplicate_lines.append(line)
-            elif state == CampaignLead.State.DO_NOT_CALL:
-                result.dnc += 1
+        if postgres:
+            _entries_postgres(cursor, campaign_id, import_id, now, result)
+        else:
+            _entries_sqlite(cursor, campaign_id, import_id, now, result)
         cursor.execute(f"DROP TABLE {TEMP}")
     result.imported = len(rows) - len(result.duplicate_lines)
     return result
+
+
+def _entries_postgres(cursor, campaign_id: int, import_id: int, now: dt.datetime, result: ChunkResult) -> None:
+    """Hopper entries in one statement whose cost grows with the chunk, not with the tables: each row's lead and
+    its DNC listing are found through the unique phone indexes (a join on the phone let the planner hash the
+    whole lead table once per chunk: quadratic over a 1M-row file); RETURNING tells which rows were added, so
+    the rows not added (already in the campaign) and the rows parked as do-not-call come back in the same trip."""
+    lead_table, dnc_table = Lead._meta.db_table, DoNotCall._meta.db_table
+    given = {
+        "campaign_id": ("%s", [campaign_id]),
+        "lead_id": ("s.lead_id", []),
+        "lead_import_id": ("%s", [import_id]),
+        "state": (
+            "CASE WHEN s.do_not_call OR s.listed THEN %s ELSE %s END",
+            [CampaignLead.State.DO_NOT_CALL, CampaignLead.State.PENDING],
+        ),
+    }
+    insert, params = _insert_select(
+        CampaignLead, given, now,
+        "FROM src s ORDER BY s.line ON CONFLICT (campaign_id, lead_id) DO NOTHING RETURNING lead_id, state",
+    )
+    cursor.execute(
+        f"WITH src AS MATERIALIZED (SELECT t.line, t.do_not_call, "
+        f"(SELECT l.id FROM {lead_table} l WHERE l.phone = t.phone) AS lead_id, "
+        f"EXISTS (SELECT 1 FROM {dnc_table} d WHERE d.phone = t.phone) AS listed FROM {TEMP} t), "
+        f"added AS ({insert}) "
+        "SELECT s.line, a.state FROM src s LEFT JOIN added a ON a.lead_id = s.lead_id "
+        "WHERE a.lead_id IS NULL OR a.state = %s",
+        [*params, CampaignLead.State.DO_NOT_CALL],
+    )
+    for line, state in cursor.fetchall():
+        if state is None:
+            result.duplicate_lines.append(line)
+        else:
+            result.dnc += 1
+
+
+def _entries_sqlite(cursor, campaign_id: int, import_id: int, now: dt.datetime, result: ChunkResult) -> None:
+    """Hopper entries by joins on the phone (SQLite: no data-modifying WITH), then the rows not added read back."""
+    dnc = (
+        f"CASE WHEN t.do_not_call OR EXISTS (SELECT 1 FROM {DoNotCall._meta.db_table} d WHERE d.phone = t.phone) "
+        "THEN %s ELSE %s END"
+    )
+    entry_given = {
+        "campaign_id": ("%s", [campaign_id]),
+        "lead_id": ("l.id", []),
+        "lead_import_id": ("%s", [import_id]),
+        "state": (dnc, [CampaignLead.State.DO_NOT_CALL, CampaignLead.State.PENDING]),
+    }
+    cursor.execute(
+        *_insert_select(
+            CampaignLead,
+            entry_given,
+            now,
+            f"FROM {TEMP} t JOIN {Lead._meta.db_table} l ON l.phone = t.phone WHERE true ORDER BY t.line "
+            "ON CONFLICT (campaign_id, lead_id) DO NOTHING",
+        )
+    )
+    # Rows this import did not add (already in the campaign) and rows it parked as do-not-call.
+    cursor.execute(
+        f"SELECT t.line, e.lead_import_id, e.state FROM {TEMP} t "
+        f"JOIN {Lead._meta.db_table} l ON l.phone = t.phone "
+        f"JOIN {CampaignLead._meta.db_table} e ON e.lead_id = l.id AND e.campaign_id = %s "
+        "WHERE e.lead_import_id IS NULL OR e.lead_import_id <> %s OR e.state = %s",
+        [campaign_id, import_id, CampaignLead.State.DO_NOT_CALL],
+    )
+    for line, entry_import, state in cursor.fetchall():
+        if entry_import != import_id:
+            result.duplicate_lines.append(line)
+        elif state == CampaignLead.State.DO_NOT_CALL:
+            result.dnc += 1
 
 
 def _insert_select(model: type[Model], given: dict[str, tuple[str, list]], now: dt.datetime, tail: str):

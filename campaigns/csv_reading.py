@@ -68,6 +68,23 @@ class Table:
             if line > self.header_line:
                 yield line, cells
 
+    def count_rows(self) -> int:
+        """How many rows rows() yields, counted in one lighter pass (UnreadableFile as rows() raises it)."""
+        if self.source is not None:
+            return sum(1 for _ in self.rows())
+        count = 0
+        with io.TextIOWrapper(self.opener(), encoding=self.encoding, newline="") as stream:
+            reader = csv.reader(stream, delimiter=self.delimiter)
+            consumed, header_line = 0, self.header_line
+            try:
+                for cells in reader:
+                    if consumed >= header_line and any(cells) and "".join(cells).strip():
+                        count += 1
+                    consumed = reader.line_num
+            except csv.Error as exc:
+                raise UnreadableFile(describe_csv_error(exc, consumed + 1)) from None
+        return count
+
     def all_rows(self) -> Iterator[tuple[int, list[str]]]:
         """Every non-blank row, the preamble and the header included."""
         if self.source is not None:
@@ -263,4 +280,4 @@ def unique_headers(cells: list[str]) -> list[str]:
 
 
 def _is_blank(cells: list[str]) -> bool:
-    return all(not c.strip() for c in cells)
+    return not any(cells) or not "".join(cells).strip()

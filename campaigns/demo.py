@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -13,6 +14,7 @@ from django.utils import timezone
 from crm.models import Availability, Lead, Rep
 from crm.roles import ADMINS, MANAGERS, REPS
 
+from .demo_meetings import seed_meeting_campaigns  # demo-reminders and demo-followups
 from .models import Campaign, CampaignLead, Script
 from .scripts import save_new_version
 
@@ -144,7 +146,17 @@ def seed_demo(leads: int = 60) -> Campaign:
     )
     campaign.reps.add(reps[0])
     _top_up_leads(campaign, leads)
+    seed_meeting_campaigns(campaign, manager, reps[0], ZONES, _unused_numbers())
+    from inbound.demo import seed_inbound
+
+    seed_inbound(reps)
     return campaign
+
+
+def _unused_numbers() -> dict[str, Iterator[str]]:
+    """Per region, demo numbers no lead has yet."""
+    taken = {str(phone) for phone in Lead.objects.values_list("phone", flat=True)}
+    return {region: (n for n in _demo_numbers(region) if n not in taken) for region, _ in ZONES}
 
 
 def _top_up_leads(campaign: Campaign, wanted: int) -> None:

@@ -126,6 +126,8 @@ class CampaignForm(forms.ModelForm):
             "max_call_seconds",
             "voicemail_policy",
             "reps",
+            "kind",
+            "meeting_offset_minutes",
         ]
         widgets = {"window_start": _clock(), "window_end": _clock()}
 
@@ -146,6 +148,18 @@ class CampaignForm(forms.ModelForm):
                     "required": "Enter the minutes to wait.",
                 },
             )
+
+        # A form posted without them (older pages, the API of tomorrow) keeps a prospecting campaign's defaults.
+        self.fields["kind"].required = False
+        self.fields["meeting_offset_minutes"].required = False
+        self.fields["meeting_offset_minutes"].label = "Meeting offset (minutes)"
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or self.instance.kind or Campaign.Kind.PROSPECTING
+
+    def clean_meeting_offset_minutes(self) -> int:
+        value = self.cleaned_data.get("meeting_offset_minutes")
+        return self.instance.meeting_offset_minutes if value is None else value
 
     @property
     def retry_fields(self) -> list[forms.BoundField]:

@@ -51,7 +51,6 @@ def delete_old_uploads(now: dt.datetime | None = None) -> list[int]:
         LeadImport.objects.filter(created_at__lt=cutoff)
         .exclude(file="")
         .exclude(status__in=[LeadImport.Status.QUEUED, LeadImport.Status.RUNNING])
-        .defer("errors")
     )
     deleted = []
     for lead_import in old.iterator(chunk_size=200):

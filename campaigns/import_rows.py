@@ -26,6 +26,7 @@ _MAX_LENGTH = {
     for name in ("first_name", "last_name", "company", "email", "consent_source")
 }
 _ZONES = {name.lower(): name for name in zoneinfo.available_timezones()}
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps(…, ensure_ascii=False) gives, set up once
 # Plain ASCII addresses, a strict subset of what Django's validate_email accepts; anything else goes to it.
 _PLAIN_EMAIL = re.compile(
     r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
@@ -70,6 +71,12 @@ class RowReader:
         self.headers = headers
         self.phones = [(headers.index(h), h) for h in phone_order(mapping)]
         self.phone_column = self.phones[0][1]
+        # Length limits of the fields this file fills (first and last name are always filled, maybe from a full name)
+        self._limits = [
+            (name, limit) for name, limit in _MAX_LENGTH.items()
+            if name in self.fields or name in ("first_name", "last_name")
+        ]
+        self._width = len(headers)
 
     def phone_of(self, cells: list[str]) -> tuple[str, str]:
         """(column, cell as written) of the number the row is called on: its first valid one, else its first
@@ -114,13 +121,14 @@ class RowReader:
             raise RowError(column, cells[i], f"longer than {MAX_CELL} characters")
         phone, alternates = self._choose(cells)
 
-        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in self.fields.items()}
+        width = len(cells)
+        values = {name: (cells[i].strip() if i < width else "") for name, i in self.fields.items()}
         first, last = values.get("first_name", ""), values.get("last_name", "")
         if values.get(FULL_NAME) and not (first or last):
             first, last = split_full_name(values[FULL_NAME])
         values["first_name"], values["last_name"] = first, last
 
-        for name, limit in _MAX_LENGTH.items():
+        for name, limit in self._limits:
             if len(values.get(name, "")) > limit:
                 column = self.headers[self.fields.get(name, self.fields.get(FULL_NAME, 0))]
                 raise RowError(column, values[name], f"longer than {limit} characters")
@@ -147,11 +155,11 @@ class RowReader:
 
         attributes = {}
         for i, header in self.attributes:
-            if i < len(cells) and cells[i].strip():
-                attributes[header] = cells[i].strip()
-        for i in range(len(self.headers), len(cells)):
-            if cells[i].strip():
-                attributes[f"Column {i + 1}"] = cells[i].strip()
+            if i < width and (value := cells[i].strip()):
+                attributes[header] = value
+        for i in range(self._width, width):
+            if value := cells[i].strip():
+                attributes[f"Column {i + 1}"] = value
         if phone.extension:
             attributes["phone_extension"] = phone.extension
         if alternates:
@@ -166,15 +174,19 @@ class RowReader:
             email,
             zone,
             values.get("consent_source", ""),
-            json.dumps(attributes, ensure_ascii=False),
+            _to_json(attributes) if attributes else "{}",
             self.marked_do_not_call(cells, values.get("consent_source", "")),
         )
 
     def marked_do_not_call(self, cells: list[str], consent: str) -> bool:
         """True when a compliance column marks the row, or its consent column says there is no consent."""
-        if consent.strip().lower() in _NO_CONSENT:
+        if consent and consent.strip().lower() in _NO_CONSENT:
             return True
-        return any(i < len(cells) and cells[i].strip().lower() not in _NOT_MARKED for i in self.do_not_call)
+        width = len(cells)
+        for i in self.do_not_call:
+            if i < width and cells[i].strip().lower() not in _NOT_MARKED:
+                return True
+        return False
 
 
 def phone_reason(raw: str, exc: BadPhone) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from crm.spreadsheet import write_csv
 
 from . import imports
 from .csv_reading import DELIMITER_NAMES, ENCODING_NAMES, UnreadableFile
+from .import_errors import ERROR_COLUMNS, error_rows, in_line_order
 from .models import Campaign, LeadImport
 from .upload_limits import UploadLimit, declared_too_large, max_upload_bytes, too_large_message
 
@@ -55,6 +57,8 @@ class MappingForm(forms.Form):
         return cleaned
 
 
+ERRORS_PER_PAGE = 200  # rejected rows per page of the report; the CSV download has them all
+
 # The stylesheet's badge colours, by import status.
 BADGES = {"uploaded": "draft", "queued": "paused", "running": "live", "done": "running", "failed": "failed"}
 
@@ -78,6 +82,10 @@ def import_list(request: HttpRequest, slug: str) -> HttpResponse:
 def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
     """The upload form; a file over the limit is refused by its declared length unread, or stopped mid-way."""
     campaign = get_object_or_404(Campaign, slug=slug)
+    if campaign.kind != Campaign.Kind.PROSPECTING:  # its hopper is its reps' meetings (campaigns/kinds.py)
+        messages.error(request, f"{campaign.name} calls about its reps' meetings, enrolled automatically; "
+                                "lead lists go into a prospecting campaign.")
+        return redirect("campaign_detail", slug=campaign.slug)
     if request.method == "POST" and declared_too_large(request.META):
         return render(request, "campaigns/imports/upload.html", {"campaign": campaign, "form": _too_large()})
     limit = UploadLimit(request)
@@ -149,25 +157,27 @@ def import_mapping(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @role_required(MANAGERS)
 def import_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """The live progress bar while the import runs, then its report."""
+    """The live progress bar while the import runs, then its report: rejected rows ERRORS_PER_PAGE a page
+    (?page=N; a page out of range shows the last)."""
     lead_import = _get(slug, pk)
     if lead_import.status == LeadImport.Status.UPLOADED:
         return redirect("lead_import_mapping", slug=slug, pk=pk)
+    page = Paginator(in_line_order(lead_import), ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "campaign": lead_import.campaign,
         "lead_import": lead_import,
         "finished": lead_import.status in (LeadImport.Status.DONE, LeadImport.Status.FAILED),
         "badge": BADGES.get(lead_import.status, ""),
         "progress": _progress(lead_import),
-        "errors": lead_import.errors[:200],
+        "page": page,
     }
     return render(request, "campaigns/imports/detail.html", context)
 
 
 @role_required(MANAGERS)
 def import_progress(request: HttpRequest, slug: str, pk: int) -> JsonResponse:
-    """Counters only: the errors list (up to a row per line of the file) is not read each poll."""
-    return JsonResponse(_progress(_get(slug, pk, "errors", "mapping", "failure")))
+    """Counters only: the row errors (their own table) are not read each poll."""
+    return JsonResponse(_progress(_get(slug, pk, "mapping", "failure")))
 
 
 @role_required(MANAGERS)
@@ -176,7 +186,7 @@ def import_errors(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     lead_import = _get(slug, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response.write("\ufeff")  # Excel then reads UTF-8 names correctly
-    write_csv(response, imports.ERROR_COLUMNS, imports.error_rows(lead_import))
+    write_csv(response, ERROR_COLUMNS, error_rows(lead_import))
     response["Content-Disposition"] = f'attachment; filename="import-{lead_import.pk}-errors.csv"'
     return response
 

@@ -1,18 +1,22 @@
 """Lead CSV imports: detect the columns, normalise and validate each row, dedupe, park DNC numbers, write in chunks.
 
-Each chunk commits together with the import's checkpoint (processed_rows, counters, errors), so a crashed import
-re-run with the same id resumes exactly after the last committed chunk and never adds a row twice."""
+Each chunk commits together with the import's checkpoint (processed_rows, counters, its row errors), so a crashed
+import re-run with the same id resumes exactly after the last committed chunk and never adds a row twice."""
 from __future__ import annotations
 
 import io
 import logging
 from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from itertools import islice
 
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Func, JSONField, Value
+from django.db.models import F
 from django.utils import timezone
+
+from webhooks import payloads as webhook_payloads
 
 from . import xlsx_reading
 from .bulk_hopper import add_to_hopper
@@ -33,9 +37,11 @@ from .import_columns import (  # noqa: F401 - the names the pages, the command a
     mapping_problems,
     phone_order,
 )
+from .import_errors import ERROR_COLUMNS, all_errors, error_rows, write_errors  # noqa: F401
 from .import_rows import RowError, RowReader, split_full_name  # noqa: F401
 from .models import Campaign, LeadImport
 from .phones import PhoneBook
+from .read_ahead import read_ahead
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +161,7 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
 
     if lead_import.status != LeadImport.Status.RUNNING:
         try:
-            total = sum(1 for _ in table.rows())
+            total = table.count_rows()
         except UnreadableFile as exc:
             return _fail(lead_import, str(exc))
         LeadImport.objects.filter(pk=import_id, processed_rows=0).update(
@@ -172,23 +178,42 @@ def run_import(import_id: int, chunk_rows: int = CHUNK_ROWS) -> LeadImport:
         except RowError:
             pass
 
+    # Rows of the next chunk are read and checked in a thread (with a reader of its own) while this one writes
+    # the chunk before.
+    prepared = (_prepare(reader, chunk, seen) for chunk in _chunks(rows, chunk_rows))
+    writer = RowReader(table.headers, lead_import.mapping, lead_import.campaign.default_region)
     try:
-        for chunk in _chunks(rows, chunk_rows):
-            position = _import_chunk(lead_import, reader, chunk, seen, position)
+        with closing(read_ahead(prepared, name=f"import-{import_id}")) as chunks:  # stops the thread on any exit
+            for chunk in chunks:
+                position = _write_chunk(lead_import, writer, chunk, position)
     except ImportTakenOver:
         return LeadImport.objects.get(pk=import_id)
     except UnreadableFile as exc:
         return _fail(LeadImport.objects.get(pk=import_id), str(exc))
-    LeadImport.objects.filter(pk=import_id, status=LeadImport.Status.RUNNING).update(
-        status=LeadImport.Status.DONE, finished_at=timezone.now()
-    )
-    return LeadImport.objects.get(pk=import_id)
+    with transaction.atomic():
+        finished = LeadImport.objects.filter(pk=import_id, status=LeadImport.Status.RUNNING).update(
+            status=LeadImport.Status.DONE, finished_at=timezone.now()
+        )
+        lead_import = LeadImport.objects.select_related("campaign").get(pk=import_id)
+        if finished:
+            webhook_payloads.import_finished(lead_import)
+    return lead_import
 
 
-def _import_chunk(
-    lead_import: LeadImport, reader: RowReader, chunk: list[tuple[int, list[str]]], seen: dict[int, int], position: int
-) -> int:
-    rows, errors, raw_phones = [], [], {}
+@dataclass
+class _Prepared:
+    """One chunk of the file, checked: its rows for bulk_hopper, its row errors, and the cells as read."""
+
+    cells: list[tuple[int, list[str]]]
+    rows: list[tuple]
+    errors: list[dict]
+    invalid: int
+    duplicates: int
+
+
+def _prepare(reader: RowReader, chunk: list[tuple[int, list[str]]], seen: dict[int, int]) -> _Prepared:
+    """Check a chunk's rows and drop numbers seen earlier in the file (no database: runs in the read-ahead thread)."""
+    rows, errors = [], []
     invalid = duplicates = 0
     for line, cells in chunk:
         try:
@@ -209,38 +234,31 @@ def _import_chunk(
             )
             continue
         seen[number] = line
-        raw_phones[line] = reader.phone_of(cells)
         rows.append(row)
+    return _Prepared(chunk, rows, errors, invalid, duplicates)
 
+
+def _write_chunk(lead_import: LeadImport, reader: RowReader, chunk: _Prepared, position: int) -> int:
+    errors = list(chunk.errors)
     with transaction.atomic():
-        postgres = connection.vendor == "postgresql"
-        locking = LeadImport.objects.select_for_update()
-        locked = (locking.defer("errors") if postgres else locking).get(pk=lead_import.pk)
+        locked = LeadImport.objects.select_for_update().get(pk=lead_import.pk)
         if locked.processed_rows != position or locked.status != LeadImport.Status.RUNNING:
             raise ImportTakenOver
-        result = add_to_hopper(locked.campaign_id, locked.pk, rows, timezone.now())
+        result = add_to_hopper(locked.campaign_id, locked.pk, chunk.rows, timezone.now())
+        cells_at = dict(chunk.cells) if result.duplicate_lines else {}
         for line in result.duplicate_lines:
-            column, raw = raw_phones[line]
+            column, raw = reader.phone_of(cells_at[line])
             errors.append({"line": line, "column": column, "value": raw, "reason": "already in this campaign"})
         errors.sort(key=lambda e: e["line"])
+        write_errors(locked.pk, errors)  # each chunk adds its own rows: the cost does not grow with the earlier ones
         LeadImport.objects.filter(pk=locked.pk).update(
-            processed_rows=position + len(chunk),
+            processed_rows=position + len(chunk.cells),
             imported=F("imported") + result.imported,
             dnc=F("dnc") + result.dnc,
-            invalid=F("invalid") + invalid,
-            duplicates=F("duplicates") + duplicates + len(result.duplicate_lines),
-            # PostgreSQL appends in place; the whole list is not read back and rewritten for every chunk.
-            errors=_JsonbAppend(F("errors"), Value(errors, output_field=JSONField()))
-            if postgres
-            else locked.errors + errors,
+            invalid=F("invalid") + chunk.invalid,
+            duplicates=F("duplicates") + chunk.duplicates + len(result.duplicate_lines),
         )
-    return position + len(chunk)
-
-
-class _JsonbAppend(Func):
-    template = "%(expressions)s"
-    arg_joiner = " || "
-    output_field = JSONField()
+    return position + len(chunk.cells)
 
 
 def fail(import_id: int, error: BaseException) -> None:
@@ -263,7 +281,9 @@ def _fail(lead_import: LeadImport, why: str) -> LeadImport:
     lead_import.status = LeadImport.Status.FAILED
     lead_import.failure = why
     lead_import.finished_at = timezone.now()
-    lead_import.save(update_fields=["status", "failure", "finished_at"])
+    with transaction.atomic():
+        lead_import.save(update_fields=["status", "failure", "finished_at"])
+        webhook_payloads.import_finished(lead_import)
     return lead_import
 
 
@@ -273,20 +293,16 @@ def _chunks(rows: Iterator, size: int) -> Iterator[list]:
 
 
 def report(lead_import: LeadImport) -> dict:
-    """The import's outcome as the command prints it; `dnc` rows are included in `imported`."""
+    """The import's outcome as the command prints it; `dnc` rows are included in `imported`.
+
+    {"total_rows", "imported", "duplicates", "invalid", "dnc": int, "errors": [{"line", "column", "value", "reason"}]}
+    with the errors in line order."""
     return {
         "total_rows": lead_import.total_rows,
         "imported": lead_import.imported,
         "duplicates": lead_import.duplicates,
         "invalid": lead_import.invalid,
         "dnc": lead_import.dnc,
-        "errors": lead_import.errors,
+        "errors": list(all_errors(lead_import)),
     }
 
-
-ERROR_COLUMNS = ("line", "column", "value", "reason")
-
-
-def error_rows(lead_import: LeadImport) -> Iterator[tuple]:
-    for e in lead_import.errors:
-        yield tuple(e[c] for c in ERROR_COLUMNS)

@@ -88,6 +88,11 @@ class Campaign(models.Model):
         STOPPED = "stopped", "Stopped"
         COMPLETED = "completed", "Completed"
 
+    class Kind(models.TextChoices):
+        PROSPECTING = "prospecting", "Prospecting (lead lists)"
+        REMINDER = "reminder", "Meeting reminders"
+        FOLLOW_UP = "follow_up", "Post-meeting follow-ups"
+
     class VoicemailPolicy(models.TextChoices):
         LEAVE_MESSAGE = "leave_message", "Leave the script's message"
         HANG_UP = "hang_up", "Hang up"
@@ -122,6 +127,15 @@ class Campaign(models.Model):
         max_length=20, choices=VoicemailPolicy.choices, default=VoicemailPolicy.LEAVE_MESSAGE
     )
     reps = models.ManyToManyField("crm.Rep", blank=True, related_name="campaigns")
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.PROSPECTING,
+        help_text="Reminder and follow-up campaigns call about the meetings of their reps (campaigns/kinds.py)",
+    )
+    meeting_offset_minutes = models.PositiveIntegerField(
+        default=24 * 60,
+        help_text="Reminders: this long before the meeting starts; follow-ups: this long after it ends "
+        "(lead's wall-clock time, then moved into the calling window)",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -226,7 +240,6 @@ class LeadImport(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     invalid = models.PositiveIntegerField(default=0)
     dnc = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text='[{"line", "column", "value", "reason"}]')
     failure = models.TextField(blank=True, help_text="Why the file could not be read")
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker")
@@ -237,3 +250,81 @@ class LeadImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} -> {self.campaign}"
+
+    @property
+    def errors(self) -> list[dict]:
+        """Every rejected row, in line order: [{"line", "column", "value", "reason"}] (one query, all of them;
+        pages read campaigns.import_errors.error_page instead)."""
+        return list(self.row_errors.order_by("line", "id").values("line", "column", "value", "reason"))
+
+
+class ImportRowError(models.Model):
+    """One rejected row of a LeadImport: invalid, a duplicate within the file, or already in the campaign."""
+
+    # No index of its own: import_row_error_line (lead_import, line) serves every lookup by import.
+    lead_import = models.ForeignKey(LeadImport, on_delete=models.CASCADE, related_name="row_errors", db_index=False)
+    line = models.PositiveIntegerField(help_text="Line of the file (the header is line 1)")
+    column = models.TextField(blank=True, help_text="The column the problem is in, blank if none")
+    value = models.TextField(blank=True, help_text="The rejected value, cut to 200 characters")
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["line", "id"]
+        indexes = [models.Index(fields=["lead_import", "line"], name="import_row_error_line")]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+class TestCall(models.Model):
+    """A spoken conversation with a script version from the browser (WebRTC), not a campaign call: nobody is
+    dialed, tools that would change something ran as a dry run. Turns are kept here (same fields as `crm.Turn`),
+    so campaign calls, funnels and the dialer never see it."""
+
+    __test__ = False  # not a pytest test class
+
+    script_version = models.ForeignKey(ScriptVersion, on_delete=models.CASCADE, related_name="test_calls")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, blank=True)
+    error = models.TextField(blank=True)
+    providers = models.CharField(max_length=100, blank=True, help_text="STT / LLM / TTS used, e.g. rehearsal")
+    turns = models.JSONField(default=list, blank=True, help_text="crm.Turn fields of each turn, by index")
+    disclosure_heard = models.BooleanField(null=True, blank=True)
+    recording = models.FileField(upload_to="test-calls/%Y/%m/", blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Test call {self.pk} of {self.script_version}"
+
+
+class MeetingEnrollment(models.Model):
+    """One meeting a reminder or follow-up campaign calls about (`campaigns/kinds.py`, enrolled by
+    `dialer/enrollment_reminders.py`). Unique per campaign and meeting, so enrolling again is a no-op; its
+    hopper row is the lead's `CampaignLead` in the campaign, the call about it the row's calls."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="meeting_enrollments")
+    meeting = models.ForeignKey("crm.Meeting", on_delete=models.CASCADE, related_name="enrollments")
+    campaign_lead = models.ForeignKey(CampaignLead, on_delete=models.CASCADE, related_name="meeting_enrollments")
+    call_at = models.DateTimeField(help_text="When the call is planned: the offset, moved into the lead's window")
+    plan = models.CharField(max_length=255, blank=True, help_text="How call_at was chosen, for the campaign page")
+    closed_reason = models.CharField(
+        max_length=255, blank=True, help_text="Why it was not called after all (meeting canceled, moved, too late)"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["call_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "meeting"],
+                name="meetingenrollment_unique",
+                violation_error_message="This meeting is already enrolled in the campaign.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"meeting {self.meeting_id} in {self.campaign}"

@@ -1,20 +1,11 @@
 """Phone numbers as a lead list writes them, turned into E.164 plus the zones the number may ring in."""
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import (
-    COUNTRY_CODE_TO_REGION_CODE,
-    NumberParseException,
-    PhoneMetadata,
-    PhoneNumberType,
-    ValidationResult,
-    national_significant_number,
-)
-from phonenumbers.phonenumberutil import _number_type_helper
+from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult, national_significant_number
 from phonenumbers.timezone import (
     UNKNOWN_TIMEZONE,
     time_zones_for_geographical_number,
@@ -23,8 +14,10 @@ from phonenumbers.timezone import (
 
 from crm.models import Lead
 
+from .phone_fast_path import number_type as fast_number_type
+from .phone_fast_path import plain_nanp, zones_for
+
 TIMEZONE_MAX = Lead._meta.get_field("timezone").max_length
-_PLAIN = re.compile(r"^\s*\+?[\d\s().\-/]+$")
 _NOT_DIGIT = re.compile(r"\D")
 CACHE_MAX = 50_000  # remembered answers per PhoneBook
 # What Excel shows for a long number in a General-format cell: "1.41555E+10" (digits after the 6th are lost).
@@ -65,31 +58,41 @@ class PhoneBook:
 
     def __init__(self, region: str) -> None:
         self.region = (region or "US").upper()
-        self._nanp = phonenumbers.country_code_for_region(self.region) == 1
         self._cache: dict[str, Phone | str] = {}
         self._country_zones: dict[int, str] = {}
+        self._joined: dict[tuple[str, ...], str] = {}
 
     def normalise(self, raw: str) -> Phone:
-        """E.164 and zones for `raw`, or BadPhone with a short reason."""
-        if _PLAIN.match(raw):
-            key = ("+" if raw.lstrip().startswith("+") else "") + _NOT_DIGIT.sub("", raw)
-        else:
-            key = raw
-        found = self._cache.get(key)
+        """E.164 and zones for `raw`, or BadPhone with a short reason.
+
+        A plainly written North American number takes phone_fast_path (phonenumbers' own metadata, proven equal
+        to phonenumbers.parse by tests/imports/test_phone_fast_path.py); any other value is parsed by
+        phonenumbers and its answer remembered (lists repeat the odd values: a placeholder, a shared switchboard)."""
+        found = self._cache.get(raw)
         if found is None:
+            plain = plain_nanp(raw, self.region)
+            if plain is not None:
+                e164, ntype, extension = plain
+                return Phone(e164, self._plain_zones(e164, ntype), extension)
             if len(self._cache) >= CACHE_MAX:
-                self._cache.clear()  # lists repeat formats and numbers close together; keeps 1M-row imports small
-            found = self._cache[key] = self._work_out(raw, key)
+                self._cache.clear()  # keeps 1M-row imports small
+            found = self._cache[raw] = self._work_out(raw)
         if isinstance(found, str):
             raise BadPhone(found)
         return found
 
-    def _work_out(self, raw: str, key: str) -> Phone | str:
+    def _plain_zones(self, e164: str, ntype: int) -> str:
+        names = zones_for(e164, 1, ntype)
+        if names is None:
+            return self._zones(phonenumbers.parse(e164), ntype)
+        joined = self._joined.get(names)
+        if joined is None:
+            joined = self._joined[names] = _join_zones(names)
+        return joined
+
+    def _work_out(self, raw: str) -> Phone | str:
         if _SCIENTIFIC.match(raw):
             return f"Excel turned this number into {raw.strip()}; re-export the column as text"
-        plain = nanp_number(key, self._nanp)
-        if plain is not None and (ntype := number_type(plain)) != PhoneNumberType.UNKNOWN:
-            return Phone(f"+1{plain.national_number}", self._zones(plain, ntype), "")
         number, ntype, reason = self._parse(raw)
         if number is None:
             digits = _NOT_DIGIT.sub("", raw)
@@ -151,60 +154,21 @@ class PhoneBook:
 
     def _zones(self, number: phonenumbers.PhoneNumber, ntype: int) -> str:
         if phonenumbers.is_number_type_geographical(ntype, number.country_code):
-            names = time_zones_for_geographical_number(number)
-        else:
-            cached = self._country_zones.get(number.country_code)
-            if cached is not None:
-                return cached
-            names = time_zones_for_number(number)
-        joined = ",".join(sorted(n for n in names if n != UNKNOWN_TIMEZONE))
-        if len(joined) > TIMEZONE_MAX:
-            joined = ""  # a country-wide number (e.g. US toll-free): no usable zone; campaign default applies
-        if not phonenumbers.is_number_type_geographical(ntype, number.country_code):
-            self._country_zones[number.country_code] = joined
-        return joined
+            return _join_zones(time_zones_for_geographical_number(number))
+        cached = self._country_zones.get(number.country_code)
+        if cached is None:
+            cached = self._country_zones[number.country_code] = _join_zones(time_zones_for_number(number))
+        return cached
 
 
-def nanp_number(key: str, region_is_nanp: bool) -> phonenumbers.PhoneNumber | None:
-    """The number phonenumbers.parse returns for a plain North American number (digits, an optional +1 or 1),
-    built directly: parsing is a third of an import's CPU and most lists are written this way."""
-    if key.startswith("+1"):
-        digits = key[2:]
-    elif not region_is_nanp:
-        return None
-    elif len(key) == 11 and key[0] == "1":
-        digits = key[1:]
-    else:
-        digits = key
-    if len(digits) != 10 or digits[0] in "01" or not (digits.isascii() and digits.isdigit()):
-        return None
-    return phonenumbers.PhoneNumber(country_code=1, national_number=int(digits))
+def _join_zones(names) -> str:
+    """Sorted IANA names, comma-separated; "" for unknown or too many (a country-wide number such as US
+    toll-free: no usable zone, the campaign default applies)."""
+    joined = ",".join(sorted(n for n in names if n != UNKNOWN_TIMEZONE))
+    return joined if len(joined) <= TIMEZONE_MAX else ""
 
 
 def number_type(number: phonenumbers.PhoneNumber) -> int:
-    """phonenumbers.number_type, minus its second pattern match: the library finds the region by matching the
-    number's type and then matches it again to return the type (a third of an import's CPU on 100k rows)."""
-    regions = COUNTRY_CODE_TO_REGION_CODE.get(number.country_code)
-    if not regions:
-        return PhoneNumberType.UNKNOWN
-    nsn = national_significant_number(number)
-    if len(regions) == 1:
-        metadata = PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, regions[0])
-        return PhoneNumberType.UNKNOWN if metadata is None else _number_type_helper(nsn, metadata)
-    for region in regions:
-        metadata = PhoneMetadata.metadata_for_region(region.upper(), None)
-        if metadata is None:
-            continue
-        if metadata.leading_digits is not None:
-            if _leading_digits(metadata.leading_digits).match(nsn):
-                return _number_type_helper(nsn, metadata)
-            continue
-        ntype = _number_type_helper(nsn, metadata)
-        if ntype != PhoneNumberType.UNKNOWN:
-            return ntype
-    return PhoneNumberType.UNKNOWN
-
-
-@functools.cache
-def _leading_digits(pattern: str) -> re.Pattern:
-    return re.compile(pattern)
+    """phonenumbers.number_type with the metadata patterns compiled once (phone_fast_path.number_type); UNKNOWN
+    exactly when phonenumbers.is_valid_number is False."""
+    return fast_number_type(number.country_code, national_significant_number(number))

@@ -81,9 +81,9 @@ def _llm(version: ScriptVersion):
 
 
 def _tool_schemas() -> list[dict[str, Any]]:
-    from voice.tools import TOOL_SCHEMAS
+    from voice.tools import schemas_for
 
-    return list(TOOL_SCHEMAS)
+    return schemas_for("outbound")  # the playground rehearses a campaign's (outbound) script
 
 
 def run_tool(version: ScriptVersion, name: str, arguments: dict[str, Any]) -> dict[str, Any]:

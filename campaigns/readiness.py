@@ -42,7 +42,14 @@ def nothing_to_dial(campaign: Campaign, zone: ZoneInfo, now: dt.datetime | None 
         first = format_when(dialable.aggregate(first=Min("next_attempt_at"))["first"], zone)
         leads = f"{waiting} lead{'s' if waiting != 1 else ''} wait{'s' if waiting == 1 else ''}"
         return f"{campaign.name} has nothing due yet: {leads} to retry, the first at {first}."
+    about_meetings = campaign.kind != Campaign.Kind.PROSPECTING
+    more = (
+        "Meetings of its reps are enrolled automatically when they are due a call."
+        if about_meetings else "Upload more leads to start calling."
+    )
     if not counts:
+        if about_meetings:
+            return f"{campaign.name} has no meetings to call about yet. {more}"
         return f"{campaign.name} has nothing to dial: the campaign has no leads. Upload leads (CSV) to start calling."
     parts = [f"{counts[state]} {label}" for state, label in DEAD_ENDS.items() if counts.get(state)]
-    return f"{campaign.name} has nothing to dial: {', '.join(parts)}. Upload more leads to start calling."
+    return f"{campaign.name} has nothing to dial: {', '.join(parts)}. {more}"

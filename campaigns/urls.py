@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import test_call_views, views
 
 urlpatterns = [
     path("campaigns/", views.campaign_list, name="campaign_list"),
@@ -14,6 +14,10 @@ urlpatterns = [
     path("scripts/<slug:slug>/", views.script_edit, name="script_edit"),
     path("scripts/<slug:slug>/diff/", views.script_diff, name="script_diff"),
     path("scripts/<slug:slug>/playground/", views.script_playground, name="script_playground"),
+    path("scripts/<slug:slug>/test-call/", test_call_views.test_call_page, name="test_call"),
+    path("scripts/<slug:slug>/test-call/offer/", test_call_views.test_call_offer, name="test_call_offer"),
+    path("test-calls/<int:pk>/", test_call_views.test_call_detail, name="test_call_detail"),
+    path("test-calls/<int:pk>/recording/", test_call_views.test_call_recording, name="test_call_recording"),
     path("scripts/<slug:slug>/versions/<int:number>/publish/", views.script_publish, name="script_publish"),
     path("", include("campaigns.import_urls")),
 ]

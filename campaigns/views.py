@@ -11,7 +11,7 @@ from crm.roles import ADMINS, MANAGERS, role_required
 from dialer import controls
 from dialer.controls import CampaignControlError
 
-from . import confirmations, playground, readiness, stats
+from . import confirmations, kinds, playground, readiness, stats
 from .charts import funnel_chart, latency_chart
 from .diffs import diff_versions
 from .forms import CampaignForm, NewScriptForm, ScriptVersionForm
@@ -52,6 +52,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "latency_chart": latency_chart(latency) if latency else None,
         "budget_ms": stats.LATENCY_BUDGET_MS,
         "imports": campaign.imports.all()[:5],
+        "enrollments": kinds.enrollment_rows(campaign) if kinds.calls_about_meetings(campaign) else None,
         **_live_context(campaign),
     }
     return render(request, "campaigns/campaign_detail.html", context)

@@ -63,17 +63,29 @@ def public_base_url_problem(telephony: str, url: str, allow_local: bool = False)
     Twilio requests TwiML and opens the media stream at PUBLIC_BASE_URL; it must be https (media streams need wss)
     and a public host. `allow_local` (PUBLIC_BASE_URL_ALLOW_LOCAL) lets a Twilio emulator on this machine through.
     """
-    if telephony != "twilio" or allow_local:
+    if telephony not in ("twilio", "signalwire") or allow_local:
         return None
+    vendor = {"twilio": "Twilio", "signalwire": "SignalWire"}[telephony]
     parts = urlsplit(url)
     if parts.scheme != "https":
-        return f"PUBLIC_BASE_URL must be https with TELEPHONY=twilio (got {url!r}); Twilio cannot stream media to it."
+        return (f"PUBLIC_BASE_URL must be https with TELEPHONY={telephony} (got {url!r}); "
+                f"{vendor} cannot stream media to it.")
     if is_local_host(parts.hostname or ""):
         return (
-            f"PUBLIC_BASE_URL must be a public host with TELEPHONY=twilio (got {url!r}); "
-            "Twilio cannot reach a local address."
+            f"PUBLIC_BASE_URL must be a public host with TELEPHONY={telephony} (got {url!r}); "
+            f"{vendor} cannot reach a local address."
         )
     return None
+
+
+def telephony_settings_problem(settings: Any) -> str | None:
+    """One line naming every variable the chosen telephony provider needs and lacks (voice/telephony)."""
+    from voice.telephony import CHOICES, missing_settings
+
+    if settings.TELEPHONY not in CHOICES:
+        return f"TELEPHONY={settings.TELEPHONY!r} is not known; choose one of: {', '.join(CHOICES)}."
+    missing = missing_settings(settings.TELEPHONY, settings)
+    return f"TELEPHONY={settings.TELEPHONY} needs {' and '.join(missing)}." if missing else None
 
 
 def proxy_header_problem(header: Any) -> str | None:
@@ -93,6 +105,7 @@ def coded_problems(settings: Any = django_settings) -> list[tuple[str, str]]:
             settings.TELEPHONY, settings.PUBLIC_BASE_URL, getattr(settings, "PUBLIC_BASE_URL_ALLOW_LOCAL", False)
         )),
         ("parley.E003", proxy_header_problem(getattr(settings, "SECURE_PROXY_SSL_HEADER", None))),
+        ("parley.E004", telephony_settings_problem(settings)),
     ]
     return [(code, message) for code, message in found if message]
 

@@ -17,7 +17,7 @@ SECRET_KEY = env("SECRET_KEY", default="") or "insecure-dev-key-change-me-in-pro
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
-# Accept an http or local PUBLIC_BASE_URL with TELEPHONY=twilio: only for a Twilio emulator on this machine.
+# Accept an http or local PUBLIC_BASE_URL with TELEPHONY=twilio|signalwire: only for an emulator on this machine.
 PUBLIC_BASE_URL_ALLOW_LOCAL = env.bool("PUBLIC_BASE_URL_ALLOW_LOCAL", default=False)
 
 # HTTPS behind a proxy (see README "Production settings"); every switch is off by default for plain-http laptops.
@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "campaigns",
     "dialer",
     "voice",
+    "inbound",
+    "ninja",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -49,6 +53,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "api.guards.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crm.profiles.TimezoneMiddleware",
@@ -144,12 +149,27 @@ DIALER_STALE_CALL_SECONDS = env.float("DIALER_STALE_CALL_SECONDS", default=120.0
 DIALER_STALE_MEDIA_SECONDS = env.float("DIALER_STALE_MEDIA_SECONDS", default=120.0)
 # The same beat inside the web process when there is no broker (dialer/inprocess.py): "auto", "on" or "off".
 DIALER_INPROCESS = env("DIALER_INPROCESS", default="auto")
+# Reminder and follow-up campaigns: how often meetings are enrolled (dialer/enrollment_reminders.py).
+MEETING_ENROLL_SECONDS = env.float("MEETING_ENROLL_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "dialer-tick": {"task": "dialer.tasks.tick", "schedule": DIALER_TICK_SECONDS},
     "dialer-sweep": {"task": "dialer.tasks.sweep", "schedule": DIALER_SWEEP_SECONDS},
     "imports-requeue": {"task": "campaigns.tasks.requeue_stalled_imports", "schedule": 60.0},
     "imports-delete-old-uploads": {"task": "campaigns.tasks.delete_old_uploads", "schedule": 3600.0},
+    "meetings-enroll": {"task": "dialer.tasks.enroll_meetings", "schedule": MEETING_ENROLL_SECONDS},
+    "webhooks-send-due": {"task": "webhooks.tasks.send_due", "schedule": env.float("WEBHOOK_SWEEP_SECONDS", 10.0)},
 }
+# Outbound webhooks (webhooks/deliveries.py): one attempt's deadline, attempts before giving up, backoff.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=30.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3600.0)
+# REST API (api/): requests per token per minute, largest page, how long an Idempotency-Key is remembered.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+API_IDEMPOTENCY_HOURS = env.float("API_IDEMPOTENCY_HOURS", default=24.0)
+NINJA_PAGINATION_MAX_LIMIT = API_MAX_PAGE_SIZE
+NINJA_PAGINATION_PER_PAGE = 50
 # Lead imports: upload limit (checked while receiving), re-queue after a broker outage, upload retention.
 IMPORT_MAX_UPLOAD_MB = env.float("IMPORT_MAX_UPLOAD_MB", default=50.0)
 IMPORT_REQUEUE_AFTER_SECONDS = env.float("IMPORT_REQUEUE_AFTER_SECONDS", default=300.0)
@@ -162,7 +182,16 @@ TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", default="")
 TWILIO_HTTP_TIMEOUT_SECONDS = env.float("TWILIO_HTTP_TIMEOUT_SECONDS", default=10.0)  # connect and read, per request
 TWILIO_CPS_LIMIT = env.float("TWILIO_CPS_LIMIT", default=1.0)
+# TELEPHONY=signalwire: the Project ID and API token (REST auth), the space (example.signalwire.com, or an emulator's
+# http://127.0.0.1:PORT), and the Signing Key that signs its webhooks (API Credentials page of the space).
+SIGNALWIRE_PROJECT_ID = env("SIGNALWIRE_PROJECT_ID", default="")
+SIGNALWIRE_API_TOKEN = env("SIGNALWIRE_API_TOKEN", default="")
+SIGNALWIRE_SPACE_URL = env("SIGNALWIRE_SPACE_URL", default="")
+SIGNALWIRE_SIGNING_KEY = env("SIGNALWIRE_SIGNING_KEY", default="")
 MEDIA_TOKEN_TTL_SECONDS = env.int("MEDIA_TOKEN_TTL_SECONDS", default=600)
+# Browser test calls over WebRTC (voice/webrtc.py): comma-separated stun: URLs; none = host candidates only
+# (browser and server on one network). aiortc's own default (Google's STUN server) is never used.
+WEBRTC_ICE_SERVERS = env("WEBRTC_ICE_SERVERS", default="")
 # Simulated telephony: how callbacks reach the webhooks ("http" to PUBLIC_BASE_URL, or "direct" in-process),
 # ring time, a persona forced on every call ("answer_and_hold" answers and hangs up without media), hold time.
 SIM_TELEPHONY_CALLBACKS = env("SIM_TELEPHONY_CALLBACKS", default="http")
@@ -189,6 +218,10 @@ PIPER_VOICE_MODEL = env("PIPER_VOICE_MODEL", default="")  # a Piper .onnx voice 
 PIPER_THREADS = env.int("PIPER_THREADS", default=1)  # onnxruntime threads per synthesis
 PIPER_WORKERS = env.int("PIPER_WORKERS", default=2)  # syntheses at once, per process
 PIPER_DEADLINE_S = env.float("PIPER_DEADLINE_S", default=10.0)
+# Each VOICE_* above may list providers in order ("openai,anthropic"): the first healthy one serves a call, and a
+# fault mid-call moves the call to the next (voice/providers/failover.py). A provider that failed is skipped by new
+# calls for this many seconds (shared through Redis when REDIS_URL is set, else this process only).
+VOICE_PROVIDER_COOLDOWN_S = env.float("VOICE_PROVIDER_COOLDOWN_S", default=60.0)
 # A tool call that takes longer (seconds) answers the model with an error (voice/tools.py::run_tool).
 TOOL_TIMEOUT_SECONDS = env.float("TOOL_TIMEOUT_SECONDS", default=5.0)
 # Turn-taking (voice/turns.py::TurnSettings): barge-in threshold, false-interruption resume, silence handling.
@@ -211,6 +244,10 @@ REHEARSAL_TTS_ENGINE = env("REHEARSAL_TTS_ENGINE", default="auto")
 # Simulated callee's voice: "synth" (speech-shaped audio), "piper" (the local Piper voice, `make local-voice`) or
 # "auto" (default): Piper when VOICE_STT=whisper (which hears audio, not captions), else synth.
 REHEARSAL_CALLEE_VOICE = env("REHEARSAL_CALLEE_VOICE", default="auto")
+ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
+ANTHROPIC_BASE_URL = env("ANTHROPIC_BASE_URL", default="")
+ANTHROPIC_MODEL = env("ANTHROPIC_MODEL", default="claude-haiku-4-5")
+ANTHROPIC_MAX_TOKENS = env.int("ANTHROPIC_MAX_TOKENS", default=400)
 DEEPGRAM_API_KEY = env("DEEPGRAM_API_KEY", default="")
 DEEPGRAM_BASE_URL = env("DEEPGRAM_BASE_URL", default="")
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
@@ -219,6 +256,15 @@ OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
 CARTESIA_API_KEY = env("CARTESIA_API_KEY", default="")
 CARTESIA_BASE_URL = env("CARTESIA_BASE_URL", default="")
 CARTESIA_MODEL = env("CARTESIA_MODEL", default="sonic-2")
+# Second vendors per layer (issue 18): ElevenLabs and OpenAI TTS, AssemblyAI STT. Base URLs point at emulators.
+ELEVENLABS_API_KEY = env("ELEVENLABS_API_KEY", default="")
+ELEVENLABS_BASE_URL = env("ELEVENLABS_BASE_URL", default="")
+ELEVENLABS_MODEL = env("ELEVENLABS_MODEL", default="eleven_flash_v2_5")
+OPENAI_TTS_MODEL = env("OPENAI_TTS_MODEL", default="gpt-4o-mini-tts")  # VOICE_TTS=openai; key and URL as the LLM's
+OPENAI_TTS_VOICE = env("OPENAI_TTS_VOICE", default="alloy")
+ASSEMBLYAI_API_KEY = env("ASSEMBLYAI_API_KEY", default="")
+ASSEMBLYAI_BASE_URL = env("ASSEMBLYAI_BASE_URL", default="")
+ASSEMBLYAI_SPEECH_MODEL = env("ASSEMBLYAI_SPEECH_MODEL", default="universal-streaming-english")
 
 LOGGING = {
     "version": 1,

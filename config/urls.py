@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from api.main import api
 from crm import views as crm_views
 
 urlpatterns = [
@@ -11,6 +12,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("telephony/", include("dialer.urls")),
+    path("telephony/", include("inbound.urls")),
+    path("", include("inbound.page_urls")),
+    path("api/v1/", api.urls),
+    path("settings/webhooks/", include("webhooks.urls")),
     path("", include("crm.urls")),
     path("", include("campaigns.urls")),
 ]

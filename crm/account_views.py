@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from api.account_views import account_context as api_account_context
+
 from .models import Profile
 from .profiles import BROWSER_ZONE_COOKIE, zone_or_none
 
@@ -42,4 +44,5 @@ def account(request: HttpRequest) -> HttpResponse:
         return redirect("account")
     browser = zone_or_none(request.COOKIES.get(BROWSER_ZONE_COOKIE, ""))
     context = {"form": form, "browser_zone": browser.key if browser else "", "current": request.user.parley_zone.key}
+    context.update(api_account_context(request))
     return render(request, "crm/account.html", context)

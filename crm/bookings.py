@@ -5,6 +5,8 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 
+from webhooks import payloads as webhook_payloads
+
 from .meetings import SlotTaken, ensure_bookable
 from .models import Call, Lead, Meeting, Rep
 
@@ -22,7 +24,7 @@ def book_meeting(
     try:
         with transaction.atomic():
             ensure_bookable(rep, start, end, now=now)
-            return Meeting.objects.create(
+            meeting = Meeting.objects.create(
                 lead=lead,
                 rep=rep,
                 call=call,
@@ -31,5 +33,7 @@ def book_meeting(
                 end=end,
                 notes=notes,
             )
+            webhook_payloads.meeting_event("meeting.booked", meeting.pk)
+            return meeting
     except IntegrityError as exc:
         raise SlotTaken(f"{rep} was just booked at that time.") from exc

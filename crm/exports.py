@@ -37,11 +37,11 @@ def meetings_csv(meetings: QuerySet[Meeting]) -> Iterator[str]:
 def calls_csv(calls: QuerySet[Call]) -> Iterator[str]:
     rows = (
         (
-            c.pk, _iso(c.created_at), c.campaign.name, c.lead.first_name, c.lead.last_name, c.lead.company,
+            c.pk, _iso(c.created_at), c.source_label, c.lead.first_name, c.lead.last_name, c.lead.company,
             str(c.lead.phone), c.attempt, c.get_status_display(), c.get_outcome_display(), c.answered_by,
             c.duration_seconds if c.duration_seconds is not None else "", c.summary,
             "; ".join(f"{k}={v}" for k, v in (c.extracted or {}).items()), c.error,
         )
-        for c in calls.select_related("lead", "campaign").iterator()
+        for c in calls.select_related("lead", "campaign", "phone_number").iterator()
     )
     return stream_csv(CALL_COLUMNS, rows)

@@ -20,6 +20,7 @@ class CallFilterForm(forms.Form):
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.all(), required=False, empty_label="All campaigns", to_field_name="slug"
     )
+    direction = forms.ChoiceField(choices=[("", "Both directions"), *Call.Direction.choices], required=False)
     outcome = forms.ChoiceField(choices=[("", "All outcomes"), *Call.Outcome.choices], required=False)
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
@@ -39,6 +40,8 @@ class CallFilterForm(forms.Form):
             calls = calls.filter(search_q(data["q"], prefix="lead__"))
         if data.get("campaign"):
             calls = calls.filter(campaign=data["campaign"])
+        if data.get("direction"):
+            calls = calls.filter(direction=data["direction"])
         if data.get("outcome"):
             calls = calls.filter(outcome=data["outcome"])
         if data.get("since"):

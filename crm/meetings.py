@@ -9,6 +9,8 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from webhooks import payloads as webhook_payloads
+
 from .availability import outside_hours
 from .models import Meeting, Rep
 from .profiles import format_when
@@ -111,6 +113,7 @@ def change_status(meeting: Meeting, action: str, now: dt.datetime | None = None)
         raise MeetingError("This meeting has not started yet, so it cannot be marked held or no-show.")
     locked.status = status
     locked.save(update_fields=["status"])
+    webhook_payloads.meeting_event("meeting.updated", locked.pk)
     return locked
 
 
@@ -136,7 +139,8 @@ def reopen(meeting: Meeting, now: dt.datetime | None = None) -> Meeting:
         raise SlotTaken(_clash_message(meeting.rep, clash))
     try:
         with transaction.atomic():
-            Meeting.objects.filter(pk=meeting.pk, status=Status.CANCELED).update(status=Status.BOOKED)
+            if Meeting.objects.filter(pk=meeting.pk, status=Status.CANCELED).update(status=Status.BOOKED):
+                webhook_payloads.meeting_event("meeting.updated", meeting.pk)
     except IntegrityError as exc:
         raise SlotTaken(f"{meeting.rep} was just booked at that time; the meeting stays canceled.") from exc
     meeting.refresh_from_db()
@@ -164,6 +168,7 @@ def reschedule(meeting: Meeting, start: dt.datetime, now: dt.datetime | None = N
         with transaction.atomic():
             ensure_bookable(meeting.rep, start, end, now=now, moving=meeting)
             Meeting.objects.filter(pk=meeting.pk).update(start=start, end=end, status=Status.RESCHEDULED)
+            webhook_payloads.meeting_event("meeting.updated", meeting.pk)
     except IntegrityError as exc:  # another booking took the slot between our check and our write
         raise SlotTaken(f"{meeting.rep} was just booked at that time; pick another slot.") from exc
     meeting.refresh_from_db()

@@ -13,9 +13,14 @@ from .constraints import PostgresExclusionConstraint, TsTzRange
 
 
 class Lead(models.Model):
-    """A person we may call. One row per phone number, shared by every campaign that holds it."""
+    """A person we may call. One row per phone number, shared by every campaign that holds it.
 
-    phone = PhoneNumberField(unique=True)
+    The phone, timezone and jurisdiction indexes are declared in Meta, not with unique=True/db_index=True: on
+    PostgreSQL those would add a second, varchar_pattern_ops ("_like") index to each column, which only a prefix
+    LIKE could use (nothing queries one; the lead search's phone__contains is '%digits%', which no btree index
+    serves) and which every imported row paid for."""
+
+    phone = PhoneNumberField()
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     company = models.CharField(max_length=200, blank=True)
@@ -23,7 +28,6 @@ class Lead(models.Model):
     timezone = models.CharField(
         max_length=255,
         blank=True,
-        db_index=True,
         help_text="IANA zone; several comma-separated when the number spans zones "
         "(the dialer then uses the most restrictive window).",
     )
@@ -33,7 +37,6 @@ class Lead(models.Model):
         max_length=8,
         null=True,
         blank=True,
-        db_index=True,
         help_text='Calling-rule jurisdiction, "US-FL" / "CA-BC", "" if none; NULL until derived '
         "(dialer/jurisdictions.py: the file's state column, else the number's area code).",
     )
@@ -41,6 +44,18 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            # The importer's ON CONFLICT (phone) and every lookup by number use it.
+            models.UniqueConstraint(
+                fields=["phone"],
+                name="lead_phone_unique",
+                violation_error_message="A lead with this phone number already exists.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["timezone"], name="lead_timezone"),  # the claim's calling-window exclusion
+            models.Index(fields=["jurisdiction"], name="lead_jurisdiction"),  # derive_missing's IS NULL, the caps
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name or 'Lead'} ({self.phone})"
@@ -122,7 +137,11 @@ class Availability(models.Model):
 
 
 class Call(models.Model):
-    """One dial attempt of one lead in one campaign."""
+    """One dial attempt of one lead in one campaign, or one inbound call to one of our numbers (no campaign)."""
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", "Outbound"
+        INBOUND = "inbound", "Inbound"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -150,9 +169,30 @@ class Call(models.Model):
         INVALID_NUMBER = "invalid_number", "Invalid number"
         BLOCKED = "blocked", "Blocked (do-not-call or window)"
         FAILED = "failed", "Failed"
+        # Inbound calls (inbound/): what the caller got.
+        ANSWERED = "answered", "Question answered"
+        TICKET = "ticket", "Ticket created"
+        WRONG_NUMBER = "wrong_number", "Wrong number"
+        AFTER_HOURS = "after_hours", "After-hours message"
+        OVER_CAPACITY = "over_capacity", "Lines busy (at capacity)"
+        ABANDONED = "abandoned", "Abandoned"
+        # Reminder and follow-up calls about a meeting (crm/meeting_changes.py).
+        CONFIRMED = "confirmed", "Meeting confirmed"
+        RESCHEDULED = "rescheduled", "Meeting rescheduled"
+        CANCELED = "canceled", "Meeting canceled"
+        NEXT_STEP = "next_step", "Next step recorded"
 
-    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="calls")
-    campaign_lead = models.ForeignKey("campaigns.CampaignLead", on_delete=models.PROTECT, related_name="calls")
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND, db_index=True)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
+    )  # null only for inbound calls
+    campaign_lead = models.ForeignKey(
+        "campaigns.CampaignLead", on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
+    )
+    phone_number = models.ForeignKey(
+        "inbound.PhoneNumber", on_delete=models.PROTECT, null=True, blank=True, related_name="calls",
+        help_text="Inbound: the number that was called",
+    )
     lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="calls")
     script_version = models.ForeignKey(
         "campaigns.ScriptVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="calls"
@@ -182,6 +222,10 @@ class Call(models.Model):
     disclosure_heard = models.BooleanField(
         null=True, blank=True, help_text="The opening's AI disclosure was heard to its end (from playback marks)"
     )
+    provider_switches = models.JSONField(
+        default=list, blank=True,
+        help_text="Mid-call provider failovers: [{layer, from, to, why, at, served_ms}] (voice/providers/failover.py)",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -194,14 +238,35 @@ class Call(models.Model):
                 name="call_one_active_per_lead",
                 violation_error_message="This person is already on a call; one call per person at a time.",
             ),
+            models.CheckConstraint(
+                condition=Q(direction="inbound") | Q(campaign__isnull=False, campaign_lead__isnull=False),
+                name="call_outbound_has_campaign",
+                violation_error_message="An outbound call belongs to a campaign and its hopper row.",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.direction == self.Direction.INBOUND:
+            return f"Call {self.pk} from {self.lead.phone if self.lead_id else '?'}"
         return f"Call {self.pk} to {self.lead.phone if self.lead_id else '?'}"
 
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def max_call_seconds(self) -> int:
+        """The longest this call may last: its campaign's limit, or the called number's (inbound)."""
+        if self.campaign_id is not None:
+            return self.campaign.max_call_seconds
+        return self.phone_number.max_call_seconds if self.phone_number_id else 900
+
+    @property
+    def source_label(self) -> str:
+        """The campaign's name, or "Inbound: <number label>" for pages and exports."""
+        if self.campaign_id is not None:
+            return self.campaign.name
+        return f"Inbound: {self.phone_number.label}" if self.phone_number_id else "Inbound"
 
 
 class Turn(models.Model):
@@ -287,6 +352,48 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead} with {self.rep} at {self.start:%Y-%m-%d %H:%M}"
+
+
+class MeetingChange(models.Model):
+    """One entry in a meeting's history: what changed, who changed it, on which call (crm/meeting_changes.py)."""
+
+    class Kind(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        CANCELED = "canceled", "Canceled"
+        REOPENED = "reopened", "Reopened"
+        HELD = "held", "Marked held"
+        NO_SHOW = "no_show", "Marked no-show"
+        NEXT_MEETING = "next_meeting", "Next meeting booked"
+        NEXT_STEP = "next_step", "Next step"
+        TRANSFER = "transfer", "Transfer to rep"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    call = models.ForeignKey(
+        Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="meeting_changes",
+        help_text="The call on which the agent made the change",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The person who made it on the meeting page",
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    old_start = models.DateTimeField(null=True, blank=True)
+    new_start = models.DateTimeField(null=True, blank=True)
+    detail = models.TextField(blank=True, help_text="Reason, next step or note, in the words given")
+    related_meeting = models.ForeignKey(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The next meeting booked on a follow-up call",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (meeting {self.meeting_id})"
 
 
 class Profile(models.Model):

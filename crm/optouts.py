@@ -6,19 +6,22 @@ import re
 from django.db import transaction
 
 from campaigns.models import CampaignLead
+from webhooks import payloads as webhook_payloads
 
 from .models import Call, DoNotCall, Lead
 
 
 @transaction.atomic
 def record_opt_out(lead: Lead, reason: str = "", call: Call | None = None) -> DoNotCall:
-    entry, _ = DoNotCall.objects.get_or_create(
+    entry, created = DoNotCall.objects.get_or_create(
         phone=lead.phone,
         defaults={
             "source": DoNotCall.Source.OPT_OUT,
             "reason": (reason or (f"Asked on call {call.pk}" if call else "Asked on a call"))[:255],
         },
     )
+    if created:
+        webhook_payloads.lead_opted_out(lead, entry, call)
     # A row in flight (this call) is moved on by the dialer's finalize_call, which sees the DNC entry.
     settled = (CampaignLead.State.DONE, CampaignLead.State.CLAIMED)
     CampaignLead.objects.filter(lead=lead).exclude(state__in=settled).update(

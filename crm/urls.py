@@ -1,5 +1,7 @@
 from django.urls import path
 
+from api import account_views as api_account_views
+
 from . import account_views, lead_views, views
 
 urlpatterns = [
@@ -14,6 +16,8 @@ urlpatterns = [
     path("calls/<int:pk>/live/", views.call_live, name="call_live"),
     path("calls/<int:pk>/recording/", views.call_recording, name="call_recording"),
     path("account/", account_views.account, name="account"),
+    path("account/tokens/", api_account_views.token_create, name="api_token_create"),
+    path("account/tokens/<int:pk>/revoke/", api_account_views.token_revoke, name="api_token_revoke"),
     path("leads/", lead_views.lead_list, name="lead_list"),
     path("leads/<int:pk>/", lead_views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/dnc/add/", lead_views.lead_dnc_add, name="lead_dnc_add"),

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from . import meeting_changes
 from .access import calls_visible_to, meetings_visible_to
 from .calendar import invite
 from .exports import calls_csv, meetings_csv
 from .forms import AvailabilityFormSet, CallFilterForm, RepSettingsForm, RescheduleForm
-from .meetings import ACTIONS, MeetingError, agenda, available_actions, change_status, reopen, reschedule
+from .meetings import ACTIONS, MeetingError, agenda, available_actions, reschedule
 from .models import Availability, Rep
 from .recordings import recording_response
 from .roles import REPS, is_manager, role_required
@@ -52,6 +53,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "answers": qualification_answers(call) if call else [],
         "actions": available_actions(meeting),
         "reschedule_form": RescheduleForm(zone=ZoneInfo(meeting.rep.timezone)),
+        "history": meeting_changes.history(meeting),
     }
     return render(request, "crm/meeting_detail.html", context)
 
@@ -68,7 +70,7 @@ def meeting_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             return HttpResponseNotAllowed(["POST"])
         return render(request, "crm/meeting_cancel.html", {"meeting": meeting, "tz": meeting.rep.timezone})
     try:
-        meeting = reopen(meeting) if action == "reopen" else change_status(meeting, action)
+        meeting = meeting_changes.act(meeting, action, user=request.user)
     except MeetingError as exc:
         messages.error(request, str(exc))
     else:
@@ -92,11 +94,14 @@ def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     # The form shows the rep's own clock, whoever is looking.
     start = form.cleaned_data["start"].replace(tzinfo=None)
     start = timezone.make_aware(start, ZoneInfo(meeting.rep.timezone))
+    before, old_start = meeting.status, meeting.start
     try:
         moved = reschedule(meeting, start)
     except MeetingError as exc:
         messages.error(request, str(exc))
     else:
+        meeting_changes.record(moved.meeting, meeting_changes.Kind.RESCHEDULED, user=request.user,
+                               from_status=before, old_start=old_start, new_start=moved.meeting.start)
         messages.success(request, moved.message)
     return redirect("meeting_detail", pk=pk)
 
@@ -134,7 +139,7 @@ def availability_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 def call_list(request: HttpRequest) -> HttpResponse:
     filters = CallFilterForm(request.GET or None)
-    calls = filters.apply(calls_visible_to(request.user).select_related("campaign", "lead"))
+    calls = filters.apply(calls_visible_to(request.user).select_related("campaign", "lead", "phone_number"))
     page = Paginator(calls.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -186,5 +186,9 @@ def tool(ctx, when: str = ""):
     """The agent's `schedule_callback` tool over `schedule_callback` (voice/tools.py registers it)."""
     from voice.tools import ToolResult
 
+    if getattr(ctx, "direction", "outbound") == "inbound":
+        from inbound.support import schedule_callback as inbound_callback
+
+        return inbound_callback(ctx, when)
     result = schedule_callback(ctx.call_id, when)
     return ToolResult(result, outcome=Call.Outcome.CALLBACK if result["scheduled"] else "")

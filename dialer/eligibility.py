@@ -139,7 +139,7 @@ def explain_number(phone: str, *, campaign: Campaign | None = None, at: dt.datet
         active = Call.objects.filter(lead=lead, status__in=Call.ACTIVE_STATUSES, finalized_at__isnull=True)
         active = active.select_related("campaign").first()
         if active is not None:
-            reasons.append(Reason("active_call", f"On call #{active.pk} in campaign {active.campaign.name} now"))
+            reasons.append(Reason("active_call", f"On call #{active.pk} ({active.source_label}) now"))
     if campaign is not None:
         reasons += _campaign_reasons(campaign, lead, zones, now)
     local_time = now.astimezone(zones[0]).isoformat() if zones else ""

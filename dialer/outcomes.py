@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignLead
 from crm.models import Call, DoNotCall
+from webhooks import payloads as webhook_payloads
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,11 @@ FINISHED_OUTCOMES = {
     Call.Outcome.CONVERSATION,
     Call.Outcome.INVALID_NUMBER,
     Call.Outcome.FAX,  # a fax line: never a voicemail, never retried
+    # Calls about a meeting (reminder and follow-up campaigns): the meeting's business is done.
+    Call.Outcome.CONFIRMED,
+    Call.Outcome.RESCHEDULED,
+    Call.Outcome.CANCELED,
+    Call.Outcome.NEXT_STEP,
 }
 
 
@@ -124,6 +130,8 @@ def finalize_call(call_id: int, now: dt.datetime | None = None, *, force: bool =
         outcome = consistent_outcome(call, call.outcome or derive_outcome(call))
         if call.answered_by == "fax" and outcome in (Call.Outcome.VOICEMAIL, Call.Outcome.HUNG_UP):
             outcome = Call.Outcome.FAX  # whatever the session thought it was talking to
+        if call.direction == Call.Direction.INBOUND and outcome in (Call.Outcome.HUNG_UP, Call.Outcome.NO_ANSWER):
+            outcome = Call.Outcome.ABANDONED  # the caller rang us and left before anything was settled
         fields = {}
         if not answered_evidence(call):
             fields["answered_at"] = None  # a provider's "completed, 1 s" fetched after the fact set it
@@ -134,13 +142,16 @@ def finalize_call(call_id: int, now: dt.datetime | None = None, *, force: bool =
         )
         if not won:
             return False
-        _move_lead_on(call, outcome, now)
+        if call.campaign_lead_id is not None:  # inbound calls have no hopper row to move on
+            _move_lead_on(call, outcome, now)
+        webhook_payloads.call_completed(call_id)
         campaign_id = call.campaign_id
         if call.media_started_at:
             transaction.on_commit(lambda: _queue_summary(call_id))
     from .controls import complete_if_done
 
-    complete_if_done(campaign_id)
+    if campaign_id is not None:
+        complete_if_done(campaign_id)
     return True
 
 
@@ -158,10 +169,12 @@ def _move_lead_on(call: Call, outcome: str, now: dt.datetime) -> None:
     entry = CampaignLead.objects.select_for_update().get(pk=call.campaign_lead_id)
     on_dnc = DoNotCall.objects.filter(phone=call.lead.phone).exists()
     if outcome == Call.Outcome.OPT_OUT and not on_dnc:
-        DoNotCall.objects.get_or_create(
+        dnc, created = DoNotCall.objects.get_or_create(
             phone=call.lead.phone,
             defaults={"source": DoNotCall.Source.OPT_OUT, "reason": f"Opted out on call {call.pk}"},
         )
+        if created:
+            webhook_payloads.lead_opted_out(call.lead, dnc, call)
         on_dnc = True
     entry.last_outcome = outcome
     entry.claimed_at = None

@@ -104,7 +104,7 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
 
     stale = open_calls.filter(
         provider_sid__isnull=False, placed_at__lt=_ago(now, settings.DIALER_STALE_CALL_SECONDS)
-    ).select_related("campaign")
+    ).select_related("campaign", "phone_number")
     _each(done, _pages(stale, batch), lambda c: _reconcile_stale(c, telephony, now), batch)
 
     done["orphans"] += release_orphans(now)
@@ -131,12 +131,12 @@ def _finalize(call_id: int, now: dt.datetime) -> str:
 
 def _hard_limit(call: Call) -> float:
     """Seconds after placing by which every call is over, whatever its session or callbacks say."""
-    return call.campaign.max_call_seconds + settings.DIALER_STALE_CALL_SECONDS + settings.DIALER_STALE_MEDIA_SECONDS
+    return call.max_call_seconds + settings.DIALER_STALE_CALL_SECONDS + settings.DIALER_STALE_MEDIA_SECONDS
 
 
 def _talking(call: Call, now: dt.datetime) -> bool:
     """A voice session is live and the call is shorter than the campaign allows: no need to ask the provider."""
-    limit = call.campaign.max_call_seconds + settings.DIALER_STALE_CALL_SECONDS
+    limit = call.max_call_seconds + settings.DIALER_STALE_CALL_SECONDS
     return (
         call.status == Call.Status.IN_PROGRESS
         and call.media_started_at is not None

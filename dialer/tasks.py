@@ -68,3 +68,11 @@ def summarize_call(self, call_id: int) -> bool:
 @shared_task(name="dialer.tasks.sweep", ignore_result=True)
 def sweep() -> dict:
     return sweeper.sweep()
+
+
+@shared_task(name="dialer.tasks.enroll_meetings", ignore_result=True)
+def enroll_meetings() -> dict:
+    """Fill reminder and follow-up campaigns with the meetings to call about (dialer/enrollment_reminders.py)."""
+    from . import enrollment_reminders
+
+    return enrollment_reminders.enroll_all()

@@ -17,17 +17,20 @@ log = logging.getLogger(__name__)
 
 
 def is_signed(request: HttpRequest) -> bool:
-    """Checked against the public URL the provider called (PUBLIC_BASE_URL + path), not the internal one."""
-    signature = request.headers.get("X-Twilio-Signature", "")
+    """Checked against the public URL the provider called (PUBLIC_BASE_URL + path), not the internal one, in the
+    provider's header (Twilio: X-Twilio-Signature; SignalWire: X-SignalWire-Signature, see voice/telephony)."""
+    telephony = get_telephony()
+    headers = getattr(telephony, "signature_headers", ("X-Twilio-Signature",))
+    signature = next((request.headers[h] for h in headers if request.headers.get(h)), "")
     if not signature:
         return False
     url = f"{settings.PUBLIC_BASE_URL}{request.get_full_path()}"
-    return get_telephony().validate_webhook(url, request.POST.dict(), signature)
+    return telephony.validate_webhook(url, request.POST.dict(), signature)
 
 
 def _refuse(request: HttpRequest) -> HttpResponse:
     log.warning("Refused unsigned or forged callback to %s from %s", request.path, request.META.get("REMOTE_ADDR"))
-    return HttpResponseForbidden("Invalid or missing X-Twilio-Signature")
+    return HttpResponseForbidden("Invalid or missing webhook signature")
 
 
 def _signed_callback(apply: Callable[[int, dict[str, str]], str]) -> Callable[..., HttpResponse]:

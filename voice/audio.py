@@ -6,7 +6,9 @@ decoded by two `bytes.translate` calls and two slice assignments, with no per-sa
 from __future__ import annotations
 
 import io
+import sys
 import wave
+from array import array
 
 SAMPLE_RATE = 8000
 FRAME_MS = 20
@@ -62,6 +64,19 @@ def ulaw_to_pcm16(ulaw: bytes) -> bytes:
 def pcm_to_ulaw(samples: list[int]) -> bytes:
     enc = _ENCODE
     return bytes(enc[(max(-32768, min(32767, s)) >> 2) + 8192] for s in samples)
+
+
+def pcm16_24k_to_ulaw(pcm: bytes) -> bytes:
+    """Mu-law 8 kHz for signed 16-bit little-endian mono PCM at 24 kHz (OpenAI TTS `pcm`), `len(pcm)` a multiple
+    of 6 (3 samples in, 1 out). Each output sample is the mean of its 3 input samples: a box low-pass whose nulls
+    at 8 and 16 kHz remove what would alias into the telephone band, then 3:1 decimation."""
+    samples = array("h")
+    samples.frombytes(pcm)
+    if sys.byteorder == "big":
+        samples.byteswap()
+    enc = _ENCODE
+    return bytes(enc[((a + b + c) // 3 >> 2) + 8192] for a, b, c in zip(samples[0::3], samples[1::3], samples[2::3],
+                                                                        strict=True))
 
 
 def mix(ulaw: bytes, other: bytes, gain_db: float) -> bytes:

@@ -62,6 +62,8 @@ def expected_account_sid() -> str:
 
     Twilio names the account in every Media Streams `start` message (accountSid; Twilio docs, "Media Streams -
     WebSocket Messages", Start message)."""
+    if settings.TELEPHONY == "signalwire":  # SignalWire names the Project ID (its Twilio-compatible start message)
+        return settings.SIGNALWIRE_PROJECT_ID
     if settings.TWILIO_ACCOUNT_SID:
         return settings.TWILIO_ACCOUNT_SID
     from voice.telephony.sim import SIM_ACCOUNT_SID

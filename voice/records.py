@@ -23,43 +23,45 @@ log = logging.getLogger(__name__)
 class CallInfo:
     call_id: int
     lead_id: int
-    campaign_id: int
+    campaign_id: int | None
     answered_by: str
     voicemail_policy: str
     max_call_seconds: int
     context: CallContext
     script: dict[str, Any] = field(default_factory=dict)
+    direction: str = "outbound"
+    phone_number_id: int | None = None
 
 
 def load_live_call(call_id: int) -> CallInfo | None:
     """The call and what its session needs, or None when it does not exist or is no longer live."""
     call = (
-        Call.objects.select_related("campaign", "lead", "script_version", "campaign__script_version")
+        Call.objects.select_related(
+            "campaign", "lead", "script_version", "campaign__script_version", "phone_number__script"
+        )
         .filter(pk=call_id)
         .first()
     )
     if call is None or not call.is_active or call.media_ended_at or call.finalized_at:
         return None
+    if call.direction == Call.Direction.INBOUND:
+        return _inbound_call_info(call)
     version = call.script_version or call.campaign.active_script_version
     script = script_fields(version)
     lead = call.lead
     context = CallContext(
         call_id=call.pk,
-        lead={
-            "first_name": lead.first_name,
-            "last_name": lead.last_name,
-            "company": lead.company,
-            "timezone": lead.timezone,
-            "attributes": lead.attributes or {},
-        },
+        lead=_lead_facts(lead),
         script=script,
         campaign={
             "id": call.campaign_id,
             "slug": call.campaign.slug,
             "name": call.campaign.name,
             "max_call_seconds": call.campaign.max_call_seconds,
+            "kind": call.campaign.kind,
         },
     )
+    about_meeting(call, context)
     return CallInfo(
         call_id=call.pk,
         lead_id=lead.pk,
@@ -70,6 +72,53 @@ def load_live_call(call_id: int) -> CallInfo | None:
         context=context,
         script=script,
     )
+
+
+def _lead_facts(lead) -> dict[str, Any]:
+    return {
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "company": lead.company,
+        "timezone": lead.timezone,
+        "attributes": lead.attributes or {},
+    }
+
+
+def _inbound_call_info(call: Call) -> CallInfo:
+    """An inbound call's session: the number's script with the greeting and caller context (inbound/sessions.py)."""
+    from inbound.sessions import session_parts
+
+    script, campaign, max_seconds = session_parts(call)
+    context = CallContext(call_id=call.pk, lead=_lead_facts(call.lead), script=script, campaign=campaign)
+    return CallInfo(
+        call_id=call.pk,
+        lead_id=call.lead_id,
+        campaign_id=None,
+        answered_by=call.answered_by,
+        voicemail_policy="hang_up",
+        max_call_seconds=max_seconds,
+        context=context,
+        script=script,
+        direction=call.direction,
+        phone_number_id=call.phone_number_id,
+    )
+
+
+def about_meeting(call: Call, context: CallContext) -> None:
+    """A reminder or follow-up call: the meeting it is about goes into `context.meeting`, and the script's
+    opening line and voicemail message get its {meeting_time}, {rep_name}, {callback_number}… filled in."""
+    from campaigns.kinds import calls_about_meetings, enrollment_for_call, fill, meeting_facts
+
+    if not calls_about_meetings(call.campaign):
+        return
+    enrollment = enrollment_for_call(call)
+    if enrollment is None:
+        return
+    context.meeting = meeting_facts(enrollment.meeting, call.campaign)
+    facts = {**{k: v for k, v in context.lead.items() if isinstance(v, str)}, **context.meeting}
+    for name in ("opening_line", "voicemail_message"):
+        if context.script.get(name):
+            context.script[name] = fill(str(context.script[name]), facts)
 
 
 def mark_media_started(call_id: int) -> None:
@@ -160,6 +209,11 @@ def record_spoken_opt_out(call_id: int, phrase: str) -> None:
 
     call = Call.objects.select_related("lead").get(pk=call_id)
     record_opt_out(call.lead, reason=f'Said "{phrase}" on call {call_id}', call=call)
+
+
+def save_provider_switches(call_id: int, switches: list[dict]) -> None:
+    """The call's provider failovers so far (the whole list each time: a repeat or a late write is harmless)."""
+    Call.objects.filter(pk=call_id).update(provider_switches=switches)
 
 
 def save_disclosure_heard(call_id: int, heard: bool | None) -> None:

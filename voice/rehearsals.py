@@ -18,7 +18,7 @@ from campaigns.models import Campaign, CampaignLead
 from crm.models import Call, Meeting, Turn
 from voice import metrics
 from voice.loopback import LoopbackServer
-from voice.providers.factory import check_provider_settings, warm_local_models
+from voice.providers.factory import check_provider_settings, preload_providers, warm_local_models
 
 
 @dataclass
@@ -36,9 +36,10 @@ class RehearsalReport:
     v2v_ms: dict[str, float]
     overhead_ms: dict[str, float]
     unfinished: list[int] = field(default_factory=list)
+    meetings: dict[str, int] = field(default_factory=dict)  # reminder/follow-up campaigns: MeetingChange counts
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        return self.meetings | {
             "calls": len(self.call_ids),
             "outcomes": self.outcomes,
             "meetings_booked": self.meetings_booked,
@@ -69,6 +70,7 @@ def rehearse(campaign: Campaign, calls: int, timeout: float = 900.0, poll: float
     # The loopback server runs without lifespan, so the ASGI start-up check never runs there: a vendor chosen
     # without its key must fail here, naming the variable, before anything is dialed.
     check_provider_settings()
+    preload_providers()
     warm_local_models()
     was_eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
@@ -78,6 +80,7 @@ def rehearse(campaign: Campaign, calls: int, timeout: float = 900.0, poll: float
     try:
         with LoopbackServer():
             was_running = _run_for_the_rehearsal(campaign)
+            _enroll_meetings(campaign)
             idle_rounds = 0
             while time.monotonic() - started < timeout:
                 remaining = calls - len(placed)
@@ -111,6 +114,15 @@ def _run_for_the_rehearsal(campaign: Campaign) -> bool:
     return False
 
 
+def _enroll_meetings(campaign: Campaign) -> None:
+    """A reminder or follow-up campaign: enroll its meetings now, as the beat task would within a minute."""
+    from campaigns.kinds import calls_about_meetings
+    from dialer.enrollment_reminders import enroll
+
+    if calls_about_meetings(campaign):
+        enroll(campaign.pk)
+
+
 def _pause_after_the_rehearsal(campaign: Campaign) -> None:
     """Pause the campaign unless it completed (nothing left to dial) or someone else changed it meanwhile."""
     Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.RUNNING).update(status=Campaign.Status.PAUSED)
@@ -137,7 +149,27 @@ def summarise(campaign: Campaign, call_ids: list[int], seconds: float) -> Rehear
         v2v_ms=_p(v2v),
         overhead_ms=_p(overhead),
         unfinished=list(rows.filter(finalized_at__isnull=True).values_list("pk", flat=True)),
+        meetings=meeting_counts(campaign, call_ids),
     )
+
+
+def meeting_counts(campaign: Campaign, call_ids: list[int]) -> dict[str, int]:
+    """For a reminder or follow-up campaign: what its calls did to meetings, counted from the meetings' history
+    (`MeetingChange` rows of these calls); empty for a prospecting campaign."""
+    from campaigns.kinds import calls_about_meetings
+    from crm.models import MeetingChange
+
+    if not calls_about_meetings(campaign):
+        return {}
+    changes = Counter(MeetingChange.objects.filter(call__in=call_ids).values_list("kind", flat=True))
+    Kind = MeetingChange.Kind
+    return {
+        "meetings_confirmed": changes[Kind.CONFIRMED],
+        "meetings_rescheduled": changes[Kind.RESCHEDULED],
+        "meetings_canceled": changes[Kind.CANCELED],
+        "next_meetings_booked": changes[Kind.NEXT_MEETING],
+        "next_steps_recorded": changes[Kind.NEXT_STEP],
+    }
 
 
 def table(report: RehearsalReport) -> str:
@@ -158,6 +190,8 @@ def table(report: RehearsalReport) -> str:
         f"p95 {report.v2v_ms['p95']:.0f} ms · "
         f"pipeline overhead p50 {report.overhead_ms['p50']:.1f} ms, p95 {report.overhead_ms['p95']:.1f} ms",
     ]
+    if report.meetings:
+        lines.append("  " + " · ".join(f"{k.replace('_', ' ')} {n}" for k, n in report.meetings.items()))
     if report.unfinished:
         lines.append(f"  not finalized yet: calls {', '.join(map(str, report.unfinished))}")
     if report.campaign.status == Campaign.Status.PAUSED:

@@ -9,6 +9,7 @@ from campaigns.scripts import script_fields
 from crm.models import Call, Turn
 from voice.providers.base import CallContext
 from voice.providers.factory import provider_class
+from voice.records import about_meeting
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +36,17 @@ def summarize_call(call_id: int) -> bool:
     transcript = call_transcript(call)
     if not any(line["speaker"] == Turn.Speaker.CALLER for line in transcript):
         return False
-    version = call.script_version or call.campaign.active_script_version
+    version = call.script_version or (call.campaign.active_script_version if call.campaign_id else None)
     script = script_fields(version)
     context = CallContext(
         call_id=call.pk,
         call_sid=call.provider_sid or "",
         lead={"first_name": call.lead.first_name, "company": call.lead.company},
         script=script,
-        campaign={"id": call.campaign_id, "slug": call.campaign.slug, "name": call.campaign.name},
+        campaign={"id": call.campaign_id, "slug": call.campaign.slug if call.campaign_id else "",
+                  "name": call.source_label, "direction": call.direction},
     )
+    about_meeting(call, context)  # a reminder or follow-up call: the meeting it was about
     llm = provider_class("llm").for_call(context)
     result = async_to_sync(llm.summarize)(transcript, list(script.get("qualification_questions") or []))
     wanted = {q.get("field") for q in script.get("qualification_questions") or ()}

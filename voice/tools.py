@@ -24,12 +24,16 @@ from crm.models import Call, Lead, Rep
 from crm.optouts import record_opt_out as opt_out
 from dialer import callbacks
 from voice import db
+from voice.meeting_tools import GENERAL_TOOLS, KIND_TOOLS, MEETING_TOOL_SCHEMAS, MEETING_TOOLS
 from voice.tool_arguments import ArgumentError, clean_arguments
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TOOL_TIMEOUT = 5.0  # seconds; settings.TOOL_TIMEOUT_SECONDS overrides
-END_OUTCOMES = ["booked", "not_interested", "callback", "opt_out", "conversation", "voicemail"]
+END_OUTCOMES = ["booked", "not_interested", "callback", "opt_out", "conversation", "voicemail",
+                "confirmed", "rescheduled", "canceled", "next_step"]  # the last four: calls about a meeting
+# Inbound calls may also end with these (inbound/support.py).
+INBOUND_END_OUTCOMES = ["answered", "ticket", "wrong_number"]
 
 
 def _fn(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -94,11 +98,51 @@ TOOL_SCHEMAS: list[dict[str, Any]] = [
     _fn(
         "end_call",
         "Hang up after your last sentence has been spoken.",
-        {"outcome": {"type": "string", "enum": END_OUTCOMES}, "reason": {"type": "string"}},
+        {"outcome": {"type": "string", "enum": END_OUTCOMES + INBOUND_END_OUTCOMES}, "reason": {"type": "string"}},
         ["outcome"],
     ),
+    _fn(
+        "create_ticket",
+        "Leave a ticket for the support team about what the caller needs done (password reset, billing dispute, "
+        "a bug). Tell the caller the team will follow up.",
+        {
+            "category": {"type": "string", "enum": ["account", "billing", "technical", "callback", "sales", "other"]},
+            "summary": {"type": "string", "description": "One or two sentences for the team."},
+        },
+        ["category", "summary"],
+    ),
+    _fn(
+        "save_caller_name",
+        "The caller told you their name (and maybe company): save it.",
+        {"first_name": {"type": "string"}, "last_name": {"type": "string"}, "company": {"type": "string"}},
+        ["first_name"],
+    ),
 ]
-TOOL_NAMES = frozenset(t["function"]["name"] for t in TOOL_SCHEMAS)
+ALL_TOOL_SCHEMAS = TOOL_SCHEMAS + MEETING_TOOL_SCHEMAS  # prospecting's and inbound's, then voice/meeting_tools.py's
+TOOL_NAMES = frozenset(t["function"]["name"] for t in ALL_TOOL_SCHEMAS)
+INBOUND_ONLY = frozenset({"create_ticket", "save_caller_name"})
+
+
+def schemas_for(direction: str = "outbound", kind: str = "") -> list[dict[str, Any]]:
+    """The tools a call is offered, by its direction and its campaign's `kind`.
+
+    Reminder and follow-up calls get their meeting tools (voice/meeting_tools.py KIND_TOOLS) and the general ones;
+    inbound calls get every prospecting tool plus the inbound-only ones; other outbound calls never see the
+    inbound-only tools, and their end_call outcomes stay the outbound ones.
+    """
+    if direction == "inbound" and not kind:
+        return TOOL_SCHEMAS
+    outbound = [
+        _fn("end_call", t["function"]["description"],
+            {"outcome": {"type": "string", "enum": END_OUTCOMES}, "reason": {"type": "string"}}, ["outcome"])
+        if t["function"]["name"] == "end_call" else t
+        for t in TOOL_SCHEMAS if t["function"]["name"] not in INBOUND_ONLY
+    ]  # fmt: skip
+    names = KIND_TOOLS.get(kind)
+    if not names:
+        return outbound
+    offered = outbound + MEETING_TOOL_SCHEMAS
+    return [t for name in (*names, *GENERAL_TOOLS) for t in offered if t["function"]["name"] == name]
 
 
 class ToolError(Exception):
@@ -109,8 +153,10 @@ class ToolError(Exception):
 class ToolContext:
     call_id: int
     lead_id: int
-    campaign_id: int
+    campaign_id: int | None
     knowledge_base: tuple[dict[str, str], ...] = ()
+    direction: str = "outbound"
+    phone_number_id: int | None = None
 
 
 @dataclass
@@ -127,6 +173,9 @@ def _lead(ctx: ToolContext) -> Lead:
 
 
 def _reps(ctx: ToolContext) -> list[Rep]:
+    """The reps the agent books for and transfers to: the campaign's, or the called number's (inbound)."""
+    if ctx.campaign_id is None:
+        return list(Rep.objects.filter(phone_numbers__pk=ctx.phone_number_id, active=True).select_related("user"))
     return list(Campaign.objects.get(pk=ctx.campaign_id).reps.select_related("user").filter(active=True))
 
 
@@ -197,7 +246,9 @@ def search_knowledge_base(ctx: ToolContext, query: str) -> ToolResult:
         if score:
             scored.append((score, entry))
     scored.sort(key=lambda x: -x[0])
-    return ToolResult({"answers": [e["answer"] for _, e in scored[:2]]})
+    answers = [e["answer"] for _, e in scored[:2]]
+    answered = ctx.direction == "inbound" and bool(answers)
+    return ToolResult({"answers": answers}, outcome=Call.Outcome.ANSWERED if answered else "")
 
 
 def record_opt_out(ctx: ToolContext, reason: str = "") -> ToolResult:
@@ -206,6 +257,10 @@ def record_opt_out(ctx: ToolContext, reason: str = "") -> ToolResult:
 
 
 def transfer_to_rep(ctx: ToolContext, reason: str = "") -> ToolResult:
+    if ctx.direction == "inbound":
+        from inbound.support import transfer_to_rep as warm_transfer
+
+        return warm_transfer(ctx, reason)
     rep = next((r for r in _reps(ctx) if r.phone), None)
     if rep is None:
         return ToolResult({"transferring": False, "reason": "No rep can take a call right now."})
@@ -215,7 +270,7 @@ def transfer_to_rep(ctx: ToolContext, reason: str = "") -> ToolResult:
 
 
 def end_call(ctx: ToolContext, outcome: str = "conversation", reason: str = "") -> ToolResult:
-    if outcome not in END_OUTCOMES:
+    if outcome not in END_OUTCOMES and not (ctx.direction == "inbound" and outcome in INBOUND_END_OUTCOMES):
         outcome = "conversation"
     return ToolResult({"ending": True}, end_outcome=outcome)
 
@@ -229,12 +284,21 @@ _TOOLS = {
     "transfer_to_rep": transfer_to_rep,
     "end_call": end_call,
     "schedule_callback": callbacks.tool,
+    "create_ticket": lambda ctx, **kw: _inbound("create_ticket")(ctx, **kw),
+    "save_caller_name": lambda ctx, **kw: _inbound("save_caller_name")(ctx, **kw),
+    **MEETING_TOOLS,
 }
+
+
+def _inbound(name: str):
+    from inbound import support
+
+    return getattr(support, name)
 
 
 def _schema(name: str) -> dict[str, Any] | None:
     """The parameters schema the LLM was given for `name`; None for a tool it was not offered."""
-    for tool in TOOL_SCHEMAS:
+    for tool in (*TOOL_SCHEMAS, *MEETING_TOOL_SCHEMAS):
         if tool["function"]["name"] == name:
             return tool["function"].get("parameters") or {"type": "object", "properties": {}}
     return None

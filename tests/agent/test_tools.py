@@ -72,7 +72,9 @@ def test_a_tool_added_to_the_registry_is_validated_by_its_schema(booking_call, m
 
 
 def test_every_offered_tool_has_a_function_and_every_function_a_schema():
-    assert {t["function"]["name"] for t in TOOL_SCHEMAS} == set(tools._TOOLS)
+    assert {t["function"]["name"] for t in tools.ALL_TOOL_SCHEMAS} == set(tools._TOOLS)
+    for kind in ("prospecting", "reminder", "follow_up"):
+        assert {t["function"]["name"] for t in tools.schemas_for(kind=kind)} <= set(tools._TOOLS)
 
 
 @pytest.mark.django_db(transaction=True)

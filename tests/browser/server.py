@@ -43,3 +43,6 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=30)  # lifespan shutdown stops the in-process scheduler first
         self.socket.close()
+        from voice import db
+
+        db.shutdown()  # the voice DB pool's connections (test calls, listeners), as the lifespan's shutdown does

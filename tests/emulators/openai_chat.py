@@ -120,6 +120,9 @@ class OpenAIEmulator:
         self._writers: set[asyncio.StreamWriter] = set()
         self._handlers: set[asyncio.Task[None]] = set()
         self._ids = itertools.count(1)
+        from .openai_speech import SpeechEndpoint
+
+        self.speech = SpeechEndpoint()  # POST /v1/audio/speech (tests/emulators/openai_speech.py)
 
     async def start(self, port: int = 0) -> OpenAIEmulator:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", port)
@@ -186,6 +189,8 @@ class OpenAIEmulator:
             await _send_json(writer, 200, {"object": "list", "data": [
                 {"id": "gpt-4o-mini", "object": "model", "created": 0, "owned_by": "emulator"}]})
             return True
+        if method == "POST" and path == "/v1/audio/speech":
+            return await self.speech.answer(request, reader, writer)
         if method != "POST" or path != "/v1/chat/completions":
             await _send_json(writer, 404, _error(f"Unknown request URL: {method} {path}.", "invalid_request_error"))
             return True

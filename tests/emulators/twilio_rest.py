@@ -10,6 +10,10 @@
   `accept_then(kind)` creates the call and then answers badly: "5xx" (500 after accepting), "timeout"
   (holds the answer `hold_seconds`, then drops the connection), "reset" (drops the connection at once);
   `chaos(share, kinds)` does one of those to a random `share` of creates.
+- Incoming calls: `incoming(to, from_, voice_url, status_callback=…)` makes an inbound call (direction
+  "inbound") to one of the account's numbers and builds the signed incoming-call webhook Twilio posts to the
+  number's Voice URL (CallSid, AccountSid, From, To, CallStatus=ringing, Direction=inbound, Caller, Called);
+  `deliver` posts it; `answered(sid, twiml)` records the TwiML the application answered with.
 - Callbacks: `callback(sid, status, …)` / `amd_callback(sid, answered_by)` build the signed form post Twilio
   would send to the URLs the call was created with (X-Twilio-Signature via RequestValidator); `deliver`
   posts it, optionally to another host than the public URL (the signature stays over the public URL).
@@ -83,6 +87,8 @@ class EmulatedCall:
     created: float = field(default_factory=time.time)
     sequence: int = 0
     ended: float | None = None  # when it reached a terminal status
+    direction: str = "outbound-api"
+    twiml: str = ""  # inbound: what our application answered
 
     def get(self, name: str) -> str | None:
         return next((v for k, v in self.form if k == name), None)
@@ -97,7 +103,7 @@ class EmulatedCall:
             "from": self.get("From"),
             "from_formatted": self.get("From"),
             "status": self.status,
-            "direction": "outbound-api",
+            "direction": self.direction,
             "api_version": "2010-04-01",
             "answered_by": self.answered_by,
             "duration": None if self.duration is None else str(self.duration),
@@ -222,6 +228,27 @@ class TwilioEmulator:
             }
         return url, params, self.sign(url, params)
 
+    def incoming(
+        self, to: str, from_: str, voice_url: str, status_callback: str = ""
+    ) -> tuple[str, dict[str, str], str]:
+        """A caller rings our number `to`: the call (direction inbound) and the signed webhook Twilio would post to
+        the number's Voice URL (https://www.twilio.com/docs/voice/twiml#twilios-request-to-your-application)."""
+        with self._lock:
+            form = [("To", to), ("From", from_), ("Url", voice_url)]
+            if status_callback:
+                form.append(("StatusCallback", status_callback))
+            call = EmulatedCall(sid="CA" + uuid.uuid4().hex, account_sid=self.account_sid, form=form,
+                                status="ringing", direction="inbound")
+            self.calls[call.sid] = call
+            params = {**self._common(call), "CallStatus": "ringing", "Caller": from_, "Called": to}
+        return voice_url, params, self.sign(voice_url, params)
+
+    def answered(self, sid: str, twiml: str) -> None:
+        with self._lock:
+            self.calls[sid].twiml = twiml
+            if "<Connect>" in twiml or "<Dial>" in twiml:
+                self.calls[sid].status = "in-progress"
+
     def amd_callback(self, sid: str, answered_by: str) -> tuple[str, dict[str, str], str]:
         with self._lock:
             call = self.calls[sid]
@@ -248,7 +275,7 @@ class TwilioEmulator:
             "CallSid": call.sid,
             "From": call.get("From") or "",
             "To": call.get("To") or "",
-            "Direction": "outbound-api",
+            "Direction": call.direction,
             "ApiVersion": "2010-04-01",
         }
 
@@ -372,7 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(drop.hold)  # the client's read timeout fires first
             self.close_connection = True
             return
-        data = json.dumps(payload).encode()
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()  # bytes: a malformed answer
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from campaigns.models import CampaignLead
@@ -71,3 +71,14 @@ def test_script_versions_are_immutable():
 def test_a_calling_window_must_open_before_it_closes():
     with pytest.raises(IntegrityError), transaction.atomic():
         factories.campaign(window_start=dt.time(20), window_end=dt.time(9))
+
+
+def test_lead_columns_carry_no_prefix_search_index(on_postgres):
+    """Each imported lead writes every index of crm_lead: no varchar_pattern_ops copy that no query uses."""
+    if not on_postgres:
+        pytest.skip("only PostgreSQL adds varchar_pattern_ops indexes")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'crm_lead'")
+        indexes = dict(cursor.fetchall())
+    assert not [name for name, definition in indexes.items() if "pattern_ops" in definition]
+    assert {"lead_phone_unique", "lead_timezone", "lead_jurisdiction"} <= set(indexes)

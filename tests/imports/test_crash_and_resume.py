@@ -30,7 +30,7 @@ def crash_on_hopper_insert(number: int):
 
     def wrapper(execute, sql, params, many, context):
         nonlocal seen
-        if sql.startswith(f"INSERT INTO {CampaignLead._meta.db_table}"):
+        if f"INSERT INTO {CampaignLead._meta.db_table}" in sql:
             seen += 1
             if seen == number:
                 raise OperationalError("server closed the connection unexpectedly")

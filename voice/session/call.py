@@ -14,7 +14,7 @@ from collections.abc import Coroutine
 from time import perf_counter
 from typing import Any
 
-from voice import live, metrics, records
+from voice import listening, live, metrics, records
 from voice.audio import TrackRecorder
 from voice.echo import EchoGuard
 from voice.providers.base import CallContext
@@ -27,13 +27,20 @@ from voice.session.saving import Saving
 from voice.session.state import MACHINE, Reply, Transport
 from voice.session.supervision import Supervision
 from voice.session.turn_taking import TurnTaking
-from voice.tools import ToolContext
+from voice.tools import ToolContext, schemas_for
 from voice.turns import TurnSettings, voice_activity
 
 log = logging.getLogger(__name__)
 
 
 class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Saving, Safeguards):
+    """One call's conversation. A kind of call other than a campaign's (a browser test call, `voice.test_calls`)
+    swaps `records` (where it is written), `on_telephony` (whether a provider line is hung up / transferred),
+    `_subscribe_events` and `_run_tool`; `observer` gets live captions; `tap` feeds listeners (`voice.listening`)."""
+
+    records: Any = records  # the module of database functions the stages call through `db.run`
+    on_telephony = True  # hang-up / transfer go to the telephony provider for the call's sid
+
     def __init__(self, info: records.CallInfo, transport: Transport, turn: TurnSettings | None = None) -> None:
         self.info = info
         self.call_id = info.call_id
@@ -108,12 +115,18 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
         self._stt_task: asyncio.Task | None = None
         self._stt_heard = asyncio.Event()  # set after each final or end of utterance the STT sends
         self.providers = None
+        self.switches: list[dict[str, Any]] = []  # mid-call provider failovers, as saved on the call
+        self.observer: Any = None  # optional: .caption(speaker, text, final) and .turn(fields) for a live page
+        self.tap = listening.Tap(info.call_id)
         self.tool_ctx = ToolContext(
             call_id=info.call_id,
             lead_id=info.lead_id,
             campaign_id=info.campaign_id,
             knowledge_base=tuple(info.script.get("knowledge_base") or ()),
+            direction=info.direction,
+            phone_number_id=info.phone_number_id,
         )
+        self.tool_schemas = schemas_for(info.direction, kind=(info.context.campaign or {}).get("kind", ""))
 
     # --- lifecycle ------------------------------------------------------------------------------------
     async def start(self, call_sid: str, stream_sid: str, custom_parameters: dict[str, str]) -> None:
@@ -121,14 +134,15 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
         self.context.stream_sid = stream_sid
         self.context.custom_parameters = dict(custom_parameters)
         self.t0 = self.silence_since = perf_counter()
-        subscribed = live.register(self.call_id, self._on_live)
+        subscribed = self._subscribe_events()
+        self.tap.start()
         self._spawn(self._resync(subscribed), "events")
-        self._save(records.mark_media_started, self.call_id)
+        self._save(self.records.mark_media_started, self.call_id)
         self._spawn(self._turn_writer(), "turns")
         self._spawn(self._pacer(), "pacer")
         self._spawn(self._supervisor(), "supervisor")
         try:
-            self.providers = build_providers(self.context)
+            self.providers = build_providers(self.context, on_switch=self._provider_switched)
             self.stt_stream = await self.providers.stt.open()
         except Exception as exc:
             self._fail("start", exc)
@@ -136,6 +150,13 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
         self._stt_task = self._spawn(self._stt_loop(), "stt")
         if self.info.answered_by == "fax" or any(self.info.answered_by.startswith(m) for m in MACHINE):
             self._on_amd(self.info.answered_by)
+
+    def _subscribe_events(self) -> asyncio.Future[None]:
+        """Subscribe to the call-event bus (`voice.live`); the future resolves once subscribed."""
+        return live.register(self.call_id, self._on_live)
+
+    def _unsubscribe_events(self) -> None:
+        live.unregister(self.call_id)
 
     def _spawn(self, coro: Coroutine, stage: str) -> asyncio.Task:
         """Run a stage as a task the session keeps (cancelled and awaited at close); its exception fails the call."""

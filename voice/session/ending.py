@@ -8,7 +8,7 @@ from time import perf_counter
 
 from asgiref.sync import sync_to_async
 
-from voice import db, live, metrics, records
+from voice import db, metrics
 from voice.audio import stereo_wav
 from voice.providers.base import AudioChunk
 from voice.session.state import APOLOGY, APOLOGY_TTS_WAIT_S, FRAME_S, Reply
@@ -107,6 +107,19 @@ class Ending:
         return _ApologyAudio(self.call_id, AudioChunk(speech.render(APOLOGY)[0], boundary=True))
 
     async def _transfer(self, to: str) -> None:
+        if self.info.direction == "inbound":  # warm when the tool recorded one (inbound/transfers.py)
+            from django.db import connection
+
+            from inbound.transfers import carry_out
+
+            def warm(t, sid: str) -> None:
+                try:
+                    carry_out(t, sid, to, self.call_id)
+                finally:
+                    connection.close()  # this worker thread's own connection
+
+            await self._end_line("transferred", warm)
+            return
         await self._end_line("transferred", lambda t, sid: t.transfer(sid, to))
 
     async def _hang_up(self, outcome: str) -> None:
@@ -118,7 +131,7 @@ class Ending:
         self.ending = True
         self.outcome = self._settle_outcome(outcome)
         sid = self.context.call_sid
-        if sid:
+        if sid and self.on_telephony:
             try:
                 from voice.telephony import get_telephony
 
@@ -143,7 +156,8 @@ class Ending:
         self.done.set()
         await self._flush_stt()
         self.closed = True
-        live.unregister(self.call_id)
+        self._unsubscribe_events()
+        self.tap.close()
         if not self.outcome:
             if self.failing:
                 self.outcome = "failed"
@@ -160,7 +174,7 @@ class Ending:
             r.done = True
             self._finish_agent_turn(r, interrupted=False)
         await self._stop_everything()
-        self._save(records.save_disclosure_heard, self.call_id, self._disclosure_heard())
+        self._save(self.records.save_disclosure_heard, self.call_id, self._disclosure_heard())
         if self._saves:
             await asyncio.gather(*self._saves, return_exceptions=True)
         await self._flush_turns()
@@ -169,8 +183,10 @@ class Ending:
         self.metrics.outcome = self.outcome
         recording = stereo_wav(bytes(self.caller_track.buf), bytes(self.agent_track.buf)) if self.frames_in else None
         try:
-            await db.run(records.save_call_end, self.call_id, self.outcome, self.error, recording)
-            await db.run(records.finalize, self.call_id)
+            if self.switches:  # the last word on them, whatever order the saves during the call landed in
+                await db.run(self.records.save_provider_switches, self.call_id, self._switches_saved())
+            await db.run(self.records.save_call_end, self.call_id, self.outcome, self.error, recording)
+            await db.run(self.records.finalize, self.call_id)
         except Exception:
             log.exception("call %s: could not record the end of the call", self.call_id)
         metrics.publish(self.metrics)

@@ -85,6 +85,8 @@ class Playout:
             jitter.add(late * 1000)
             await send_media(item)
             echo.sent(item, now)
+            if self.tap.on:
+                self.tap.agent(item)
             self.metrics.frames_out += 1
             agent.write_at(int((now - self.t0) * 8000), item)
             r = self._first_frame_of

@@ -8,9 +8,10 @@ import logging
 from time import perf_counter
 from typing import Any
 
+from voice.meeting_tools import meeting_brief
 from voice.providers.base import TextDelta, ToolCall
 from voice.session.state import Reply
-from voice.tools import TOOL_SCHEMAS, ToolResult, run_tool
+from voice.tools import ToolResult, run_tool
 from voice.turns import SentenceSplitter
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ class ReplyPipeline:
         if notes:
             parts.append("Objection replies: " + " | ".join(f"{k}: {v}" for k, v in notes.items()))
         parts.append(
-            "Use check_availability before proposing meeting times and book_meeting to book one; if a slot was "
+            meeting_brief(self.context.meeting)  # a reminder or follow-up call (voice/meeting_tools.py)
+            or "Use check_availability before proposing meeting times and book_meeting to book one; if a slot was "
             "taken, offer another. Use search_knowledge_base for product questions, record_opt_out when asked not "
             "to be called again, transfer_to_rep when asked for a person, and end_call when the conversation is over."
         )
@@ -118,6 +120,8 @@ class ReplyPipeline:
         if r.t_ready is None:
             r.t_ready = perf_counter()
         r.segments.append(piece)
+        if self.observer is not None:
+            self.observer.caption("agent", r.text(), False)
         self.recent_pieces.append((perf_counter(), piece))  # what an echo of the agent may say shortly
         await tts.push(piece)
         if r.t_push is None:
@@ -130,7 +134,7 @@ class ReplyPipeline:
             calls: list[ToolCall] = []
             if r.t_llm is None:
                 r.t_llm = perf_counter()
-            stream = self.providers.llm.stream(msgs, TOOL_SCHEMAS)
+            stream = self.providers.llm.stream(msgs, self.tool_schemas)
             try:
                 async for event in stream:
                     if r.gen != self.gen:

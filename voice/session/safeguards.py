@@ -8,7 +8,6 @@ import re
 from time import perf_counter
 
 from crm import optouts
-from voice import records
 from voice.session.state import Reply
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ class Safeguards:
             if not self.opted_out:
                 self.opted_out = True
                 log.info("call %s: opt-out heard (%r); number goes on the do-not-call list", self.call_id, phrase)
-                self._save(records.record_spoken_opt_out, self.call_id, phrase)
+                self._save(self.records.record_spoken_opt_out, self.call_id, phrase)
         return phrase[:200]
 
     def _disclosure_playing(self, r: Reply | None) -> bool:

@@ -8,7 +8,7 @@ import asyncio
 import logging
 from typing import Any
 
-from voice import db, records
+from voice import db
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ class Saving:
         index, self.turn_index = self.turn_index, self.turn_index + 1
         self._unsaved[index] = {"index": index, "speaker": speaker, "text": text, **fields}
         self._turns_queued.set()
+        if self.observer is not None:
+            self.observer.turn(self._unsaved[index])
         return index
 
     async def _write_turns(self) -> bool:
@@ -45,7 +47,7 @@ class Saving:
         if not batch:
             return True
         try:
-            await db.run(records.save_turns, self.call_id, batch)
+            await db.run(self.records.save_turns, self.call_id, batch)
         except Exception as exc:
             log.warning("call %s: could not save %d turn(s) yet (%r); retrying", self.call_id, len(batch), exc)
             return False

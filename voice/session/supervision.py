@@ -7,7 +7,7 @@ import logging
 from time import perf_counter
 from typing import Any
 
-from voice import db, records
+from voice import db
 from voice.session.state import MACHINE, REPROMPT, SHUTDOWN_GOODBYE, SILENCE_GOODBYE, TIME_UP
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class Supervision:
                 await asyncio.wait_for(asyncio.shield(subscribed), timeout=SUBSCRIBE_DEADLINE_S)
             except Exception as exc:  # no bus: the row read below is all there is
                 log.warning("call %s: event subscription not confirmed (%r)", self.call_id, exc)
-        state = await db.run(records.live_state, self.call_id)
+        state = await db.run(self.records.live_state, self.call_id)
         if self.closing:
             return
         if state["answered_by"]:
@@ -49,6 +49,17 @@ class Supervision:
         """The provider says the call is over: finish now, whatever the media stream still does."""
         await self.close(caller_hung_up=True)
         await self._quietly(self.transport.close())
+
+    def _provider_switched(self, record: dict[str, Any]) -> None:
+        """A layer moved the call to its next provider (or that provider served its first output): saved on the
+        call for its page; no apology, the call goes on."""
+        if record not in self.switches:
+            self.switches.append(record)
+            self.metrics.switches.append(record)
+        self._save(self.records.save_provider_switches, self.call_id, self._switches_saved())
+
+    def _switches_saved(self) -> list[dict[str, Any]]:
+        return [{k: v for k, v in r.items() if k != "t"} for r in self.switches]
 
     def _on_amd(self, answered_by: str) -> None:
         if answered_by == "fax":  # a fax tone: nobody to talk to and no message to leave (outcome `fax`, no retry)

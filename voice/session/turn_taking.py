@@ -27,6 +27,8 @@ class TurnTaking:
             return
         self.frames_in += 1
         self.caller_track.append(frame)
+        if self.tap.on:
+            self.tap.caller(frame)
         if self.stt_stream is not None:
             await self.stt_stream.send(frame)
         speech_now = len(frame) == FRAME_BYTES and self.vad.is_speech(frame)
@@ -141,10 +143,12 @@ class TurnTaking:
                     self.partial = " ".join(self.finals)
                 else:
                     self.partial = " ".join([*self.finals, event.text]).strip()
+                if self.observer is not None and event.text:
+                    self.observer.caption("caller", self.partial, False)
                 r = self.current
-                if (
-                    r is not None and not r.cleared and r.confirmed.is_set() and r.kind in INTERRUPTIBLE
-                    and r.heard >= r.protect
+                if (  # a transcript without words (an end of speech after Finalize) is no caller speech
+                    event.text and r is not None and not r.cleared and r.confirmed.is_set()
+                    and r.kind in INTERRUPTIBLE and r.heard >= r.protect
                 ):
                     speech_ms = (
                         (self.frames_in - self.utt_start_frame + 1) * 20 if self.utt_active else self.last_utt_ms
@@ -223,6 +227,13 @@ class TurnTaking:
         if agent_talking and not phrase and is_backchannel(text):
             self.metrics.backchannels += 1
             self._save_turn("caller", text, **timing)
+            return
+        if agent_talking and not phrase and r.kind == "opening" and self.last_voice_t < (r.t_trigger or 0.0):
+            # a late transcript (a slow STT, or one replayed after a failover) of words said before the opening
+            # began: the greeting the opening answers, not a turn to answer again
+            self._save_turn("caller", text, **timing)
+            self.history.append({"role": "user", "content": text})
+            self.caller_spoke = True
             return
         hold = agent_talking and not self.closing and self._disclosure_playing(r)
         if agent_talking and not self.closing and not hold:

@@ -49,6 +49,14 @@ class ScriptedAgent:
 
     @classmethod
     def for_call(cls, context: CallContext) -> ScriptedAgent:
+        if (context.campaign or {}).get("direction") == "inbound" and cls is ScriptedAgent:
+            from voice.sim.inbound_agent import InboundScriptedAgent
+
+            return InboundScriptedAgent(context, EmulatedLatency.current())
+        if context.meeting and cls is ScriptedAgent:  # a reminder or follow-up call
+            from voice.sim.meeting_agent import MeetingAgent  # a subclass of this one
+
+            return MeetingAgent(context, EmulatedLatency.current())
         return cls(context, EmulatedLatency.current())
 
     async def stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> AsyncIterator[LLMEvent]:

@@ -148,7 +148,10 @@ class _Callee:
             audio += b"\xff" * 2400 + speech.beep()
         self.utterances += 1
         if words:
-            caption = {"utterance": self.utterances, "start_chunk": self.chunk + 1, "words": [list(w) for w in words]}
+            # `at`: the wall time of `start_chunk`, so a vendor emulator whose stream opened mid-call (a reconnect,
+            # a failover) can place the words on its own audio clock
+            caption = {"utterance": self.utterances, "start_chunk": self.chunk + 1, "words": [list(w) for w in words],
+                       "at": time.time()}
             await captions.publish(self.call_sid, caption)
         self.outgoing.extend(frames(audio))
         self.log.said.append(line.text or f"<noise {line.noise_ms} ms>")

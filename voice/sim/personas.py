@@ -152,6 +152,72 @@ PERSONAS: dict[str, Persona] = {
     )
 }
 
+# Callees of reminder and follow-up calls (voice/sim/meeting_agent.py asks whether they can make the meeting,
+# or what they thought of it).
+PERSONAS.update(
+    {
+        p.name: p
+        for p in (
+            Persona("confirms", (Line("Hello?", "at_start"), Line("Yes, I will be there."), Line("Thanks, bye."))),
+            Persona(
+                "wants_another_day",
+                (
+                    Line("Hello?", "at_start"),
+                    Line("Actually, could we move it to another day?"),
+                    Line("The second one works."),
+                    Line("Yes, that works."),  # only heard when the chosen time was just taken
+                    Line("Thanks, bye."),
+                ),
+            ),
+            Persona(
+                "cancels",
+                (
+                    Line("Hello?", "at_start"),
+                    Line("I'm sorry, I need to cancel it. We went with another vendor."),
+                    Line("Thanks, bye."),
+                ),
+            ),
+            Persona(
+                "forgot_meeting",
+                (
+                    Line("Hello?", "at_start"),
+                    Line("Sorry, what meeting? I don't remember booking anything."),
+                    Line("Oh right, yes, let's keep it."),
+                    Line("Thanks, bye."),
+                ),
+            ),
+            Persona(
+                "pricing_question",
+                (
+                    Line("Hello?", "at_start"),
+                    Line("Yes, how much does it cost for a team of ten?"),
+                    Line("Not yet, please send me a proposal first."),
+                    Line("Thanks, bye."),
+                ),
+            ),
+            Persona(
+                "ready_next_step",
+                (
+                    Line("Hello?", "at_start"),
+                    Line("It went well. We are ready for the next step. Can we set up another meeting?"),
+                    Line("The first one works for me."),
+                    Line("Yes, that works."),  # only heard when the chosen time was just taken ...
+                    Line("Okay, that one then."),  # ... and again
+                    Line("Great, bye."),
+                ),
+            ),
+            Persona(
+                "follow_up_not_interested",
+                (
+                    Line("Hello?", "at_start"),
+                    Line("Thanks, but we decided not to go ahead. We're not interested."),
+                    Line("Bye."),
+                ),
+            ),
+        )
+    }
+)
+
 
 def persona(name: str) -> Persona:
     try:

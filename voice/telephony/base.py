@@ -66,6 +66,17 @@ class Telephony(Protocol):
 
     def fetch(self, sid: str) -> ProviderCall: ...
 
+    def redirect(self, sid: str, twiml: str) -> None:
+        """Replace what live call `sid` is doing with `twiml` (e.g. a message and a hang-up)."""
+
+    def warm_transfer(
+        self, sid: str, *, to: str, from_: str, whisper: str, room: str, hold: str, status_callback_url: str,
+        ring_timeout: int = 20,
+    ) -> str:
+        """Ring `to`, say `whisper` to whoever answers, then join them with caller leg `sid` in conference `room`
+        (the caller hears `hold` meanwhile); returns the new leg's sid. Raises TelephonyError when the new leg
+        cannot be placed (the caller's leg is then untouched)."""
+
     def find_placed(
         self, call_id: int, to: str, since: datetime, *, from_: str = "", taken: Collection[str] = ()
     ) -> ProviderCall | None:

@@ -157,6 +157,7 @@ class SimTelephony:
         self._loop_pid = 0
         self._calls: dict[str, SimCall] = {}
         self._http = None
+        self.transfers: list[dict[str, Any]] = []  # warm transfers asked of this process (rep legs rung)
 
     # --- the Telephony contract -------------------------------------------------------------------
     def place_call(self, request: DialRequest) -> str:
@@ -192,6 +193,41 @@ class SimTelephony:
             call.transferred_to = to
             self.ledger.record_status(sid, transferred_to=to)
         self.hangup(sid)
+
+    def redirect(self, sid: str, twiml: str) -> None:
+        """The call's TwiML is replaced: its media stream (if any) ends, as Twilio's does."""
+        self.ledger.record_status(sid, redirected=twiml[:500])
+        self.hangup(sid)
+
+    def warm_transfer(self, sid: str, *, to: str, from_: str, whisper: str, room: str, hold: str,
+                      status_callback_url: str, ring_timeout: int = 20) -> str:
+        """Rings the rep's simulated phone (signed status callbacks: ringing, in-progress), which "hears"
+        `whisper`; the caller's media stream ends as the caller is moved into the conference."""
+        from voice.sim.inbound import rep_leg
+
+        rep_sid = "CA" + uuid.uuid4().hex
+        self.transfers.append({"caller_sid": sid, "rep_sid": rep_sid, "to": to, "from": from_, "whisper": whisper,
+                               "room": room, "hold": hold})
+        self.ledger.record_status(sid, transferred_to=to, whisper=whisper, room=room)
+        call = self._calls.get(sid)
+        if call is not None:
+            call.transferred_to = to
+        asyncio.run_coroutine_threadsafe(rep_leg(self, rep_sid, to, from_, status_callback_url), self._ensure_loop())
+        self.hangup(sid)
+        return rep_sid
+
+    def ring_inbound(self, to: str, from_: str, persona: str, incoming_url: str, status_url: str):
+        """A simulated person rings our number `to` from `from_` and talks as `persona` (voice/sim/inbound.py);
+        returns a concurrent.futures.Future of the caller's `InboundResult`."""
+        from voice.sim.inbound import play_inbound
+
+        sid = "CA" + uuid.uuid4().hex
+        request = DialRequest(call_id=0, to=to, from_=from_, stream_url="", status_callback_url=status_url,
+                              amd_callback_url="", ring_timeout=0, machine_detection=False)
+        call = SimCall(sid=sid, request=request, persona=persona)
+        with self._lock:
+            self._calls[sid] = call
+        return asyncio.run_coroutine_threadsafe(play_inbound(self, call, incoming_url), self._ensure_loop())
 
     def fetch(self, sid: str) -> ProviderCall:
         call = self._calls.get(sid)

@@ -66,6 +66,7 @@ def classify(exc: TwilioRestException, *, creating: bool = False) -> TelephonyEr
 
 class TwilioTelephony:
     name = "twilio"
+    signature_headers: tuple[str, ...] = ("X-Twilio-Signature",)  # where webhooks carry the provider's signature
 
     def __init__(
         self, account_sid: str, auth_token: str, base_url: str | None = None, timeout: float | None = None
@@ -84,6 +85,10 @@ class TwilioTelephony:
             return fn(*args, **kwargs)
         except TwilioRestException as exc:
             raise classify(exc, creating=creating) from exc
+        except ValueError as exc:  # an answer that is not JSON (cut off): the provider's state is unknown
+            if creating:
+                raise UnknownOutcomeError(f"{self.name}: malformed answer to the dial ({exc})") from exc
+            raise TransientTelephonyError(f"{self.name}: malformed answer ({exc})") from exc
         except (TwilioException, OSError) as exc:  # requests' connection errors and timeouts are OSErrors
             if creating and not nothing_sent(exc):
                 raise UnknownOutcomeError(f"Twilio may have received the dial: {exc}") from exc
@@ -119,6 +124,31 @@ class TwilioTelephony:
         response = VoiceResponse()
         response.dial(to)
         self._call(self.client.calls(sid).update, twiml=str(response))
+
+    def redirect(self, sid: str, twiml: str) -> None:
+        """Replace what a live call is doing with `twiml` (POST Calls/{sid} Twiml=)."""
+        self._call(self.client.calls(sid).update, twiml=twiml)
+
+    def warm_transfer(
+        self, sid: str, *, to: str, from_: str, whisper: str, room: str, hold: str, status_callback_url: str,
+        ring_timeout: int = 20,
+    ) -> str:
+        """Ring `to` first with TwiML that says `whisper` and then joins conference `room` (starting it), then
+        move the caller's leg `sid` into `room` (it says `hold` and waits). Returns the rep leg's sid."""
+        from . import twiml as markup
+
+        rep = self._call(
+            self.client.calls.create,
+            to=to,
+            from_=from_,
+            twiml=markup.conference(room, say=whisper, starts=True),
+            status_callback=status_callback_url,
+            status_callback_event=STATUS_EVENTS,
+            status_callback_method="POST",
+            timeout=ring_timeout,
+        )
+        self.redirect(sid, markup.conference(room, say=hold, starts=False))
+        return rep.sid
 
     def fetch(self, sid: str) -> ProviderCall:
         call = self._call(self.client.calls(sid).fetch)

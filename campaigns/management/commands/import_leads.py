@@ -27,6 +27,9 @@ class Command(BaseCommand):
             campaign = Campaign.objects.get(slug=options["campaign"])
         except Campaign.DoesNotExist:
             raise CommandError(f"No campaign with slug {options['campaign']!r}.") from None
+        if campaign.kind != Campaign.Kind.PROSPECTING:
+            raise CommandError(f"{campaign.slug} is a {campaign.get_kind_display().lower()} campaign: it calls about "
+                               "its reps' meetings, enrolled automatically; import leads into a prospecting campaign.")
         path = Path(options["file"])
         try:
             data = path.read_bytes()

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.demo import DEMO_PASSWORD, seed_demo
+from inbound.demo import DEMO_NUMBER
 
 
 class Command(BaseCommand):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         campaign = seed_demo(leads=leads)
         waiting = campaign.hopper.filter(state__in=["pending", "retry"]).count()
         self.stdout.write(
-            f"Demo campaign '{campaign.slug}' ready with {waiting} leads waiting. "
+            f"Demo campaign '{campaign.slug}' ready with {waiting} leads waiting; demo inbound number "
+            f"{DEMO_NUMBER} (`manage.py rehearse --inbound {DEMO_NUMBER}`). "
             f"Log in as admin, manager, rep1, rep2 or rep3 with password '{DEMO_PASSWORD}'."
         )
