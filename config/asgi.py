@@ -15,7 +15,7 @@ from dialer import inprocess  # noqa: E402
 from voice import db, drain, redact  # noqa: E402
 from voice.listen_socket import listen_app  # noqa: E402
 from voice.media import media_app  # noqa: E402  (needs Django set up first)
-from voice.providers.factory import check_provider_settings  # noqa: E402
+from voice.providers.factory import check_provider_settings, preload_providers, warm_local_models  # noqa: E402
 
 redact.install()  # media tokens out of uvicorn's and our logs (uvicorn set up its loggers before loading us)
 
@@ -41,6 +41,8 @@ async def _lifespan(receive, send) -> None:
                 return
             try:
                 check_provider_settings()  # a vendor chosen without its key stops the server, naming the variable
+                await asyncio.to_thread(preload_providers)  # SDK imports now, not inside the first call
+                await asyncio.to_thread(warm_local_models)  # Whisper / Piper loaded (and checked) before any call
             except ImproperlyConfigured as exc:
                 await send({"type": "lifespan.startup.failed", "message": str(exc)})
                 return

@@ -202,6 +202,26 @@ SIM_TELEPHONY_HOLD_SECONDS = env.float("SIM_TELEPHONY_HOLD_SECONDS", default=2.0
 VOICE_STT = env("VOICE_STT", default="rehearsal")
 VOICE_LLM = env("VOICE_LLM", default="rehearsal")
 VOICE_TTS = env("VOICE_TTS", default="rehearsal")
+# Voice activity detection for turn-taking: "webrtc" (default) or "silero" (local extra, `make local-voice`).
+VOICE_VAD = env("VOICE_VAD", default="webrtc")
+# Local speech models (VOICE_STT=whisper, VOICE_TTS=piper; docs/self-hosted.md). Empty folders: the packaged models.
+WHISPER_MODEL_DIR = env("WHISPER_MODEL_DIR", default="")  # a CTranslate2 Whisper folder (model.bin, tokenizer…)
+WHISPER_THREADS = env.int("WHISPER_THREADS", default=2)  # CPU threads per transcription pass
+WHISPER_WORKERS = env.int("WHISPER_WORKERS", default=1)  # passes at once, per process
+WHISPER_END_SILENCE_MS = env.int("WHISPER_END_SILENCE_MS", default=300)  # silence that ends an utterance
+# Interim results by re-transcribing the growing utterance every this many ms (0: off, the default: on a busy CPU a
+# pass still running when the caller stops delays the final; turn on where cores are free, tiny.en only).
+WHISPER_INTERIM_MS = env.int("WHISPER_INTERIM_MS", default=0)
+WHISPER_DEADLINE_S = env.float("WHISPER_DEADLINE_S", default=10.0)  # one pass longer than this fails the call
+WHISPER_QUEUE_DEADLINE_S = env.float("WHISPER_QUEUE_DEADLINE_S", default=30.0)  # ... so does waiting for a worker
+PIPER_VOICE_MODEL = env("PIPER_VOICE_MODEL", default="")  # a Piper .onnx voice (its .onnx.json beside it)
+PIPER_THREADS = env.int("PIPER_THREADS", default=1)  # onnxruntime threads per synthesis
+PIPER_WORKERS = env.int("PIPER_WORKERS", default=2)  # syntheses at once, per process
+PIPER_DEADLINE_S = env.float("PIPER_DEADLINE_S", default=10.0)
+# Each VOICE_* above may list providers in order ("openai,anthropic"): the first healthy one serves a call, and a
+# fault mid-call moves the call to the next (voice/providers/failover.py). A provider that failed is skipped by new
+# calls for this many seconds (shared through Redis when REDIS_URL is set, else this process only).
+VOICE_PROVIDER_COOLDOWN_S = env.float("VOICE_PROVIDER_COOLDOWN_S", default=60.0)
 # A tool call that takes longer (seconds) answers the model with an error (voice/tools.py::run_tool).
 TOOL_TIMEOUT_SECONDS = env.float("TOOL_TIMEOUT_SECONDS", default=5.0)
 # Turn-taking (voice/turns.py::TurnSettings): barge-in threshold, false-interruption resume, silence handling.
@@ -221,6 +241,13 @@ REHEARSAL_LLM_FIRST_TOKEN_MS = env.int("REHEARSAL_LLM_FIRST_TOKEN_MS", default=3
 REHEARSAL_TTS_FIRST_BYTE_MS = env.int("REHEARSAL_TTS_FIRST_BYTE_MS", default=90)
 # Rehearsal agent voice: "auto" (espeak-ng when installed, else speech-shaped audio), "espeak" or "synth".
 REHEARSAL_TTS_ENGINE = env("REHEARSAL_TTS_ENGINE", default="auto")
+# Simulated callee's voice: "synth" (speech-shaped audio), "piper" (the local Piper voice, `make local-voice`) or
+# "auto" (default): Piper when VOICE_STT=whisper (which hears audio, not captions), else synth.
+REHEARSAL_CALLEE_VOICE = env("REHEARSAL_CALLEE_VOICE", default="auto")
+ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
+ANTHROPIC_BASE_URL = env("ANTHROPIC_BASE_URL", default="")
+ANTHROPIC_MODEL = env("ANTHROPIC_MODEL", default="claude-haiku-4-5")
+ANTHROPIC_MAX_TOKENS = env.int("ANTHROPIC_MAX_TOKENS", default=400)
 DEEPGRAM_API_KEY = env("DEEPGRAM_API_KEY", default="")
 DEEPGRAM_BASE_URL = env("DEEPGRAM_BASE_URL", default="")
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")

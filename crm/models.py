@@ -222,6 +222,10 @@ class Call(models.Model):
     disclosure_heard = models.BooleanField(
         null=True, blank=True, help_text="The opening's AI disclosure was heard to its end (from playback marks)"
     )
+    provider_switches = models.JSONField(
+        default=list, blank=True,
+        help_text="Mid-call provider failovers: [{layer, from, to, why, at, served_ms}] (voice/providers/failover.py)",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -66,6 +66,7 @@ class CallMetrics:
     marks_timed_out: int = 0
     outcome: str = ""
     error: str = ""
+    switches: list[dict] = field(default_factory=list)  # provider failovers (records from failover.Chain.fail)
 
 
 _lock = threading.Condition()

@@ -211,6 +211,11 @@ def record_spoken_opt_out(call_id: int, phrase: str) -> None:
     record_opt_out(call.lead, reason=f'Said "{phrase}" on call {call_id}', call=call)
 
 
+def save_provider_switches(call_id: int, switches: list[dict]) -> None:
+    """The call's provider failovers so far (the whole list each time: a repeat or a late write is harmless)."""
+    Call.objects.filter(pk=call_id).update(provider_switches=switches)
+
+
 def save_disclosure_heard(call_id: int, heard: bool | None) -> None:
     """Whether the opening's AI disclosure was heard to its end (None: no opening was played)."""
     Call.objects.filter(pk=call_id).update(disclosure_heard=heard)

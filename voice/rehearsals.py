@@ -18,7 +18,7 @@ from campaigns.models import Campaign, CampaignLead
 from crm.models import Call, Meeting, Turn
 from voice import metrics
 from voice.loopback import LoopbackServer
-from voice.providers.factory import check_provider_settings
+from voice.providers.factory import check_provider_settings, preload_providers, warm_local_models
 
 
 @dataclass
@@ -70,6 +70,8 @@ def rehearse(campaign: Campaign, calls: int, timeout: float = 900.0, poll: float
     # The loopback server runs without lifespan, so the ASGI start-up check never runs there: a vendor chosen
     # without its key must fail here, naming the variable, before anything is dialed.
     check_provider_settings()
+    preload_providers()
+    warm_local_models()
     was_eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     started = time.monotonic()

@@ -90,6 +90,10 @@ class TestCallRecords:
     def finalize(call_id: int) -> None:
         return None  # nothing for the dialer to do
 
+    @staticmethod
+    def save_provider_switches(call_id: int, switches: list[dict[str, Any]]) -> None:
+        log.info("test call %s: provider switches %s", -call_id, switches)  # a test call has no call page
+
 
 def load(test_call_id: int) -> tuple[CallInfo, Any]:
     """The session's `CallInfo` for a test call, and its ScriptVersion. Raises TestCall.DoesNotExist."""

@@ -62,6 +62,15 @@ class VoiceActivity:
         return self._vad.is_speech(ulaw_to_pcm16(frame), 8000)
 
 
+def voice_activity(turn: TurnSettings) -> VoiceActivity:
+    """The session's (and the Whisper STT's) VAD: webrtcvad, or Silero when VOICE_VAD=silero (local extra)."""
+    if getattr(settings, "VOICE_VAD", "webrtc") == "silero":
+        from voice.providers.silero import SileroActivity
+
+        return SileroActivity(floor=turn.voice_floor)  # type: ignore[return-value]
+    return VoiceActivity(turn.vad_mode, turn.voice_floor)
+
+
 def words_of(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 

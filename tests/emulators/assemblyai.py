@@ -45,6 +45,8 @@ from .mulaw import rms
 from .standalone import WebSocketEmulator, serve_forever
 
 ENCODINGS = {"pcm_s16le": 2, "pcm_mulaw": 1}
+MID_CALL_S = 0.5  # a session whose audio starts this far into the call was opened mid-call
+SETTLE_S = 0.3  # a mid-call session's replayed burst is over this long after its first audio
 MODELS = {"universal-streaming-english", "universal-streaming-multilingual", "u3-rt-pro"}
 TRUE = {"true", "True", "1"}
 
@@ -136,6 +138,13 @@ class Session:
         self.last_voice = 0.0
         self.captions: deque[dict[str, Any]] = deque()
         self.caption: dict[str, Any] | None = None
+        # where this session's audio starts on the call's clock (s): 0 for a session opened with the call; for one
+        # opened mid-call (a failover replaying unfinalized audio) learned from the captions' wall times
+        self.origin = 0.0
+        self.call_start_wall: float | None = None
+        self._origin_estimate = float("inf")
+        self._first_audio_wall: float | None = None
+        self._aligned = False
         self.audio: list[bytes] = []
 
     async def run(self) -> None:
@@ -181,8 +190,29 @@ class Session:
 
     async def _follow(self, source: AsyncIterator[dict[str, Any]]) -> None:
         async for caption in source:
+            if caption.get("at") is not None and self.call_start_wall is None:
+                self.call_start_wall = caption["at"] - (caption["start_chunk"] - 1) * 0.020
             if caption.get("words"):
                 self.captions.append(caption)
+
+    def _align(self) -> bool:
+        """Place this session on the call's clock (as tests/emulators/deepgram.py `_align`); False while a replayed
+        burst of audio is still arriving."""
+        wall = time.time()
+        if self._first_audio_wall is None:
+            self._first_audio_wall = wall
+        if self.call_start_wall is None:
+            return True
+        self._origin_estimate = min(self._origin_estimate, (wall - self.call_start_wall) - self.clock)
+        if self._origin_estimate < MID_CALL_S:
+            self._aligned = True
+            return True
+        if wall - self._first_audio_wall < SETTLE_S:
+            return False
+        self._aligned, self.origin = True, self._origin_estimate
+        self.captions = deque(c for c in self.captions
+                              if (c["start_chunk"] - 1) * 0.02 + c["words"][-1][2] / 1000 > self.origin)
+        return True
 
     async def _beat(self) -> None:
         while True:
@@ -216,10 +246,12 @@ class Session:
             await self._end_turn()
 
     async def _on_captioned_audio(self) -> None:
+        if not self._aligned and not self._align():
+            return
         now = self.clock
         if self.caption is None and self.captions:
             self.caption = self.captions.popleft()
-            base = (self.caption["start_chunk"] - 1) * 0.02
+            base = (self.caption["start_chunk"] - 1) * 0.02 - self.origin
             self.words = [(w, base + s / 1000, base + e / 1000) for w, s, e in self.caption["words"]]
             self.heard, self.in_speech = 0, False
         if self.caption is None:

@@ -154,6 +154,10 @@ def _json_response(connection: ServerConnection, status: HTTPStatus, code: str, 
     return response
 
 
+MID_CALL_S = 0.5  # a stream whose audio starts this far into the call was opened mid-call
+SETTLE_S = 0.3  # a mid-call stream's replayed burst is over this long after its first audio
+
+
 class ListenConnection:
     """One live socket: the audio clock, the speech state machine and the outbox."""
 
@@ -191,6 +195,13 @@ class ListenConnection:
         self.caption: dict[str, Any] | None = None
         self.caption_heard = 0  # words of the current caption whose end has been heard
         self.caption_flushed = 0  # words already sent in a final (Finalize splits a caption)
+        # where this stream's audio starts on the call's clock: 0 for a stream opened with the call; for one opened
+        # mid-call (a reconnect or a failover replaying unfinalized audio) learned from the captions' wall times
+        self.origin_ms = 0.0
+        self.call_start_wall: float | None = None
+        self._origin_estimate = float("inf")
+        self._first_audio_wall: float | None = None
+        self._aligned = False
 
     @property
     def clock(self) -> float:
@@ -264,8 +275,39 @@ class ListenConnection:
 
     async def follow(self, captions: AsyncIterator[dict[str, Any]]) -> None:
         async for caption in captions:
+            if caption.get("at") is not None and self.call_start_wall is None:
+                self.call_start_wall = caption["at"] - (caption["start_chunk"] - 1) * 0.020
             if caption.get("words"):
                 self.captions.append(caption)
+
+    def _base_ms(self, caption: dict[str, Any]) -> float:
+        """Where a caption's utterance starts on this stream's audio clock (ms)."""
+        return (caption["start_chunk"] - 1) * 20 - self.origin_ms
+
+    def _align(self) -> bool:
+        """Place this stream on the call's clock; False while a replayed burst is still arriving.
+
+        The real service hears words in the audio; caption mode knows them by call time. A stream opened with the
+        call starts near call time 0 (origin 0, as before). One opened mid-call starts with a burst of replayed
+        audio, then live audio: once live audio flows, call time now minus audio received is its origin, and the
+        captions that ended before it were heard by an earlier stream (dropped here)."""
+        wall = time.time()
+        if self._first_audio_wall is None:
+            self._first_audio_wall = wall
+        if self.call_start_wall is None:
+            return True  # no caption yet: nothing to place; checked again on the next frame
+        self._origin_estimate = min(self._origin_estimate, (wall - self.call_start_wall) - self.clock)
+        if self._origin_estimate < MID_CALL_S:
+            self._aligned = True
+            return True
+        if wall - self._first_audio_wall < SETTLE_S:
+            return False
+        self._aligned = True
+        self.origin_ms = self._origin_estimate * 1000
+        if self.caption is not None and self._base_ms(self.caption) + self.caption["words"][-1][2] <= 0:
+            self.caption = None
+        self.captions = deque(c for c in self.captions if self._base_ms(c) + c["words"][-1][2] > 0)
+        return True
 
     def _on_frame(self, frame: bytes) -> None:
         if self.captioned:
@@ -302,13 +344,15 @@ class ListenConnection:
 
     def _on_captioned_frame(self) -> None:
         """Caption mode: the words are known with their timings; the audio clock says when each is heard."""
+        if not self._aligned and not self._align():
+            return
         now = self.clock
         if self.caption is None and self.captions:
             self.caption, self.caption_heard, self.caption_flushed = self.captions.popleft(), 0, 0
             self.in_speech = False
         caption = self.caption
         if caption is not None:
-            base_ms = (caption["start_chunk"] - 1) * 20
+            base_ms = self._base_ms(caption)
             words = caption["words"]
             at_ms = now * 1000 - base_ms
             if not self.in_speech and at_ms >= words[0][1]:
@@ -337,7 +381,7 @@ class ListenConnection:
 
     def _emit_caption_results(self, *, is_final: bool, speech_final: bool, from_finalize: bool = False) -> None:
         assert self.caption is not None
-        base = (self.caption["start_chunk"] - 1) * 20
+        base = self._base_ms(self.caption)
         spoken = self.caption["words"][self.caption_flushed : self.caption_heard]
         timings = [((base + w[1]) / 1000, (base + w[2]) / 1000) for w in spoken]
         self._emit_results([w[0] for w in spoken], is_final=is_final, speech_final=speech_final,

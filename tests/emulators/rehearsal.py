@@ -5,6 +5,8 @@
 - OpenAI answers as the rehearsal `ScriptedAgent` would (opening, qualification questions, slots, booking,
   opt-out, close) over the messages and tools it is sent; the call's script and lead are read from the
   database by the call id the adapter sends as `user` (`parley-call-<id>`).
+- Anthropic answers the same way from a Messages API body (converted back to chat messages for the agent);
+  the call id comes as `metadata.user_id`.
 - Cartesia, ElevenLabs and OpenAI speech need nothing: they speak any text as speech-shaped audio of its length.
 - AssemblyAI hears the callee's captions too, but its protocol carries no tag naming the call, so each new
   session takes the newest dialed call no session has taken (`newest_call_captions`): the rehearsal must run one
@@ -57,6 +59,47 @@ async def scripted_reply(body: dict[str, Any]) -> Reply:
     text, calls = ScriptedAgent(context, EmulatedLatency()).plan(body["messages"])
     offered = {tool["function"]["name"] for tool in body.get("tools") or ()}
     return Reply(text=text, tool_calls=[{"name": name, "arguments": args} for name, args in calls if name in offered])
+
+
+async def scripted_claude_reply(body: dict[str, Any]) -> Reply:
+    """`scripted_reply` for the Anthropic emulator: the Messages API body read as the chat messages it stands for."""
+    from voice.sim.agent import ScriptedAgent
+    from voice.sim.latency import EmulatedLatency
+
+    context = await _context(str((body.get("metadata") or {}).get("user_id") or ""))
+    if context is None:
+        return Reply(text="Sorry, could you say that again?")
+    text, calls = ScriptedAgent(context, EmulatedLatency()).plan(chat_messages(body))
+    offered = {tool["name"] for tool in body.get("tools") or ()}
+    return Reply(text=text, tool_calls=[{"name": name, "arguments": args} for name, args in calls if name in offered])
+
+
+def chat_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Messages API messages (content blocks) as Chat Completions messages (tool_calls, role `tool`)."""
+    import json
+
+    from voice.providers.anthropic_llm import NOTE_PREFIX
+
+    out: list[dict[str, Any]] = [{"role": "system", "content": body.get("system") or ""}]
+    for message in body["messages"]:
+        content = message["content"]
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        notes = [b["text"] for b in blocks if b.get("type") == "text" and b["text"].startswith(NOTE_PREFIX)]
+        out += [{"role": "system", "content": note[len(NOTE_PREFIX):]} for note in notes]
+        text = " ".join(b["text"] for b in blocks if b.get("type") == "text" and b["text"] not in notes)
+        uses = [b for b in blocks if b.get("type") == "tool_use"]
+        for result in (b for b in blocks if b.get("type") == "tool_result"):
+            data = result.get("content")
+            if isinstance(data, list):
+                data = "".join(part.get("text", "") for part in data)
+            out.append({"role": "tool", "tool_call_id": result["tool_use_id"], "content": data or ""})
+        if uses:
+            out.append({"role": "assistant", "content": text or None, "tool_calls": [
+                {"id": u["id"], "type": "function",
+                 "function": {"name": u["name"], "arguments": json.dumps(u["input"])}} for u in uses]})
+        elif text:
+            out.append({"role": message["role"], "content": text})
+    return out
 
 
 async def _context(user: str) -> Any:

@@ -1,5 +1,5 @@
-"""Run the vendor emulators together (Deepgram or AssemblyAI, OpenAI, Cartesia or ElevenLabs or OpenAI speech),
-for the demo and for trying the real adapters.
+"""Run the vendor emulators together (Deepgram or AssemblyAI, OpenAI and Anthropic, Cartesia or ElevenLabs or OpenAI
+speech), for the demo and for trying the real adapters.
 
     python -m tests.emulators.run_all
         starts all three on free ports of 127.0.0.1, prints the variables to export, serves until Ctrl-C.
@@ -13,6 +13,9 @@ for the demo and for trying the real adapters.
     python -m tests.emulators.run_all --rehearse demo --calls 5 --stt assemblyai --tts elevenlabs
         the same through the second vendors (`--tts openai` speaks with OpenAI's audio.speech). AssemblyAI's
         protocol names no call, so `--stt assemblyai` rehearses one call at a time (tests/emulators/rehearsal.py).
+
+    python -m tests.emulators.run_all --rehearse demo --calls 20 --llm anthropic
+        the same through Claude (VOICE_LLM=anthropic); any provider list works, e.g. --llm openai,anthropic.
 """
 from __future__ import annotations
 
@@ -28,13 +31,15 @@ from .standalone import setup_django
 KEY = "emulator-key"
 
 
-def settings_for(stt: Any, openai: Any, tts: Any) -> dict[str, str]:
-    """The environment that points VOICE_STT / VOICE_LLM / VOICE_TTS at these emulators."""
+def settings_for(stt: Any, openai: Any, tts: Any, anthropic: Any = None, llm: str = "openai") -> dict[str, str]:
+    """The environment that points VOICE_STT / VOICE_LLM / VOICE_TTS at these emulators (`llm`: VOICE_LLM)."""
     stt_name = {"DeepgramEmulator": "deepgram", "AssemblyAIEmulator": "assemblyai"}[type(stt).__name__]
     tts_name = {"CartesiaEmulator": "cartesia", "ElevenLabsEmulator": "elevenlabs",
                 "OpenAIEmulator": "openai"}[type(tts).__name__]
-    values = {"VOICE_STT": stt_name, "VOICE_LLM": "openai", "VOICE_TTS": tts_name,
+    values = {"VOICE_STT": stt_name, "VOICE_LLM": llm, "VOICE_TTS": tts_name,
               "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": openai.url}
+    if anthropic is not None:
+        values |= {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": anthropic.url}
     prefix = stt_name.upper()
     values |= {f"{prefix}_API_KEY": KEY, f"{prefix}_BASE_URL": stt.url}
     if tts_name != "openai":
@@ -42,13 +47,14 @@ def settings_for(stt: Any, openai: Any, tts: Any) -> dict[str, str]:
     return values
 
 
-async def start_all(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+async def start_all(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
+    from .anthropic_messages import AnthropicEmulator
     from .assemblyai import AssemblyAIEmulator
     from .cartesia import CartesiaEmulator
     from .deepgram import DeepgramEmulator
     from .elevenlabs import ElevenLabsEmulator
     from .openai_chat import OpenAIEmulator
-    from .rehearsal import callee_captions, newest_call_captions, scripted_reply
+    from .rehearsal import callee_captions, newest_call_captions, scripted_claude_reply, scripted_reply
 
     stt: Any
     if args.stt == "assemblyai":
@@ -61,9 +67,11 @@ async def start_all(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     tts: Any = {"cartesia": lambda: CartesiaEmulator(api_key=KEY, first_byte_delay=args.first_byte_delay),
                 "elevenlabs": lambda: ElevenLabsEmulator(api_key=KEY, first_byte_delay=args.first_byte_delay),
                 "openai": lambda: openai}[args.tts]()
-    for emulator in {id(e): e for e in (stt, openai, tts)}.values():
+    anthropic = AnthropicEmulator(api_key=KEY, responder=scripted_claude_reply,
+                                  first_token_delay=args.first_token_delay, token_rate=args.token_rate)
+    for emulator in {id(e): e for e in (stt, openai, tts, anthropic)}.values():
         await emulator.start()
-    return stt, openai, tts
+    return stt, openai, tts, anthropic
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -71,7 +79,7 @@ def serve(args: argparse.Namespace) -> None:
 
     async def run() -> None:
         emulators = await start_all(args)
-        for name, value in settings_for(*emulators).items():
+        for name, value in settings_for(*emulators, llm=args.llm).items():
             print(f"export {name}={value}")
         print("# emulators ready; Ctrl-C to stop", flush=True)
         await asyncio.Event().wait()
@@ -86,7 +94,7 @@ def rehearse(args: argparse.Namespace) -> None:
     thread = threading.Thread(target=loop.run_forever, name="vendor-emulators", daemon=True)
     thread.start()
     emulators = asyncio.run_coroutine_threadsafe(start_all(args), loop).result(timeout=10)
-    os.environ.update(settings_for(*emulators))
+    os.environ.update(settings_for(*emulators, llm=args.llm))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
     from django.core.management import call_command
@@ -119,6 +127,8 @@ def _usage(emulator: Any) -> str:
     if name == "OpenAIEmulator":
         speech = emulator.speech.recorder.count("request")
         return f"OpenAI {emulator.recorder.count('request')} chat completions, {speech} speech requests"
+    if name == "AnthropicEmulator":
+        return f"Anthropic {emulator.recorder.count('request')} messages"
     if name == "ElevenLabsEmulator":
         return f"ElevenLabs {len(emulator.contexts())} TTS contexts on {emulator.recorder.count('connected')} sockets"
     return f"Cartesia {len(emulator.contexts())} TTS contexts"
@@ -130,6 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--stt", choices=("deepgram", "assemblyai"), default="deepgram")
     parser.add_argument("--tts", choices=("cartesia", "elevenlabs", "openai"), default="cartesia")
+    parser.add_argument("--llm", default="openai", help="VOICE_LLM: openai, anthropic or a list (openai,anthropic)")
     parser.add_argument("--stt-latency", type=float, default=0.0, help="seconds before each Deepgram message")
     parser.add_argument("--first-token-delay", type=float, default=0.3, help="OpenAI: seconds to the first token")
     parser.add_argument("--token-rate", type=float, default=100.0, help="OpenAI: tokens per second")

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.emulators.anthropic_messages import AnthropicEmulator
 from tests.emulators.cartesia import CartesiaEmulator
 from tests.emulators.deepgram import DeepgramEmulator
 from tests.emulators.openai_chat import OpenAIEmulator
+from voice.providers.anthropic_llm import AnthropicLLM  # noqa: F401  (imported up front, as at server start)
 from voice.providers.base import CallContext
 from voice.providers.cartesia import CartesiaTTS
 from voice.providers.deepgram import DeepgramSTT
@@ -23,6 +25,12 @@ async def deepgram():
 @pytest.fixture
 async def openai_server():
     async with OpenAIEmulator(api_key=KEY) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def anthropic_server():
+    async with AnthropicEmulator(api_key=KEY) as emulator:
         yield emulator
 
 
@@ -67,3 +75,13 @@ def voice_server(vendor_settings, eager_celery, transactional_db):
 
     with LoopbackServer() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def provider_health():
+    """No provider cool-down leaks from one test into another."""
+    from voice.providers import health
+
+    health.reset()
+    yield
+    health.reset()

@@ -29,7 +29,7 @@ def test_a_vendor_without_its_key_names_the_missing_variable(settings, setting, 
 
 def test_an_unknown_provider_lists_the_choices(settings):
     settings.VOICE_TTS = "polly"
-    with pytest.raises(ImproperlyConfigured, match="VOICE_TTS='polly'.*cartesia, elevenlabs"):
+    with pytest.raises(ImproperlyConfigured, match="VOICE_TTS='polly'.*cartesia, elevenlabs, openai, piper, rehearsal"):
         check_provider_settings()
 
 
@@ -72,3 +72,35 @@ def test_the_vendor_settings_build_the_vendor_adapters(vendor_settings):
     assert isinstance(providers.tts, CartesiaTTS)
     assert (providers.llm.base_url, providers.tts.base_url) == (vendor_settings.OPENAI_BASE_URL,
                                                                 vendor_settings.CARTESIA_BASE_URL)
+
+
+def test_every_missing_key_of_every_listed_provider_is_named_at_once(settings):
+    settings.VOICE_STT, settings.VOICE_LLM, settings.VOICE_TTS = "deepgram", "openai, anthropic", "cartesia,nope"
+    settings.DEEPGRAM_API_KEY = settings.OPENAI_API_KEY = settings.ANTHROPIC_API_KEY = settings.CARTESIA_API_KEY = ""
+
+    with pytest.raises(ImproperlyConfigured) as error:
+        check_provider_settings()
+
+    message = str(error.value)
+    assert "VOICE_STT=deepgram needs DEEPGRAM_API_KEY" in message
+    assert "VOICE_LLM lists openai, which needs OPENAI_API_KEY" in message
+    assert "VOICE_LLM lists anthropic, which needs ANTHROPIC_API_KEY" in message
+    assert "VOICE_TTS lists cartesia, which needs CARTESIA_API_KEY" in message
+    assert "VOICE_TTS lists 'nope', not a known provider" in message
+
+
+def test_a_list_builds_a_failover_layer_starting_on_the_first_healthy_provider(vendor_settings, anthropic_server):
+    from voice.providers import health
+    from voice.providers.anthropic_llm import AnthropicLLM
+    from voice.providers.failover import FailoverLLM
+
+    vendor_settings.VOICE_LLM, vendor_settings.ANTHROPIC_API_KEY = "openai,anthropic", "emulator-key"
+    vendor_settings.ANTHROPIC_BASE_URL = anthropic_server.url
+
+    llm = build_providers(CallContext(call_id=7)).llm
+    health.mark_failed("llm", "openai", "refused: 503")
+    after_fault = build_providers(CallContext(call_id=8)).llm
+
+    assert isinstance(llm, FailoverLLM) and isinstance(llm.chain.current(), OpenAILLM)
+    assert after_fault.chain.names == ["anthropic", "openai"]
+    assert isinstance(after_fault.chain.current(), AnthropicLLM)

@@ -141,9 +141,12 @@ class OpenAILLM:
         }
         if self.user:
             request["user"] = self.user
-        client = self.client().with_options(max_retries=2, timeout=self.summary_timeout)
         try:
-            completion = await client.chat.completions.create(**request)
+            # Its own client, closed here: a summary runs on a short-lived loop (a Celery task's async_to_sync),
+            # and a pooled client left behind would try to close its connections after that loop has gone.
+            async with AsyncOpenAI(api_key=self.api_key, base_url=self.base_url or None, max_retries=2,
+                                   timeout=self.summary_timeout) as client:
+                completion = await client.chat.completions.create(**request)
             data = json.loads(completion.choices[0].message.content or "")
             answers = data.get("fields") or {}
             return CallSummary(

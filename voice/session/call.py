@@ -28,7 +28,7 @@ from voice.session.state import MACHINE, Reply, Transport
 from voice.session.supervision import Supervision
 from voice.session.turn_taking import TurnTaking
 from voice.tools import ToolContext, schemas_for
-from voice.turns import TurnSettings, VoiceActivity
+from voice.turns import TurnSettings, voice_activity
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
         self.turn = turn or TurnSettings.from_settings()
         self.loop = asyncio.get_running_loop()
         self.metrics = metrics.CallMetrics(call_id=info.call_id)
-        self.vad = VoiceActivity(self.turn.vad_mode, self.turn.voice_floor)
+        self.vad = voice_activity(self.turn)
         self.echo = EchoGuard()  # the agent's own voice coming back is not the caller
         self.last_agent_words: list[str] = []  # the last finished reply's final piece, for echo transcripts
         self.recent_pieces: deque[tuple[float, str]] = deque(maxlen=8)  # (pushed at, piece), for the same
@@ -82,6 +82,8 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
         # caller speech, as the STT hears it
         self.finals: list[str] = []
         self.partial = ""
+        self.stt_speech_t = 0.0  # when the STT said speech started, until its final or end of utterance
+        self.stt_speech_at = 0.0  # ... and that start on the STT's clock (seconds since the stream opened)
         self.finalize_sent = False  # Finalize sent for the current utterance; its final is the end of speech
         self.promoted: list[str] = []  # words of an interim taken as a turn at its deadline
         self.deferred_text = ""
@@ -113,6 +115,7 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
         self._stt_task: asyncio.Task | None = None
         self._stt_heard = asyncio.Event()  # set after each final or end of utterance the STT sends
         self.providers = None
+        self.switches: list[dict[str, Any]] = []  # mid-call provider failovers, as saved on the call
         self.observer: Any = None  # optional: .caption(speaker, text, final) and .turn(fields) for a live page
         self.tap = listening.Tap(info.call_id)
         self.tool_ctx = ToolContext(
@@ -139,7 +142,7 @@ class CallSession(TurnTaking, ReplyPipeline, Playout, Supervision, Ending, Savin
         self._spawn(self._pacer(), "pacer")
         self._spawn(self._supervisor(), "supervisor")
         try:
-            self.providers = build_providers(self.context)
+            self.providers = build_providers(self.context, on_switch=self._provider_switched)
             self.stt_stream = await self.providers.stt.open()
         except Exception as exc:
             self._fail("start", exc)

@@ -183,6 +183,8 @@ class Ending:
         self.metrics.outcome = self.outcome
         recording = stereo_wav(bytes(self.caller_track.buf), bytes(self.agent_track.buf)) if self.frames_in else None
         try:
+            if self.switches:  # the last word on them, whatever order the saves during the call landed in
+                await db.run(self.records.save_provider_switches, self.call_id, self._switches_saved())
             await db.run(self.records.save_call_end, self.call_id, self.outcome, self.error, recording)
             await db.run(self.records.finalize, self.call_id)
         except Exception:

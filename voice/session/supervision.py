@@ -50,6 +50,17 @@ class Supervision:
         await self.close(caller_hung_up=True)
         await self._quietly(self.transport.close())
 
+    def _provider_switched(self, record: dict[str, Any]) -> None:
+        """A layer moved the call to its next provider (or that provider served its first output): saved on the
+        call for its page; no apology, the call goes on."""
+        if record not in self.switches:
+            self.switches.append(record)
+            self.metrics.switches.append(record)
+        self._save(self.records.save_provider_switches, self.call_id, self._switches_saved())
+
+    def _switches_saved(self) -> list[dict[str, Any]]:
+        return [{k: v for k, v in r.items() if k != "t"} for r in self.switches]
+
     def _on_amd(self, answered_by: str) -> None:
         if answered_by == "fax":  # a fax tone: nobody to talk to and no message to leave (outcome `fax`, no retry)
             if not (self.ending or self.failing or self.closing):
@@ -113,7 +124,9 @@ class Supervision:
                         await self._hang_up("voicemail")
                 continue
             if not self.opened:
-                pending = self.utt_active or self.finals or self.partial or self.deferred_text  # deadlines bound it
+                pending = (  # deadlines bound each of these
+                    self.utt_active or self.finals or self.partial or self.deferred_text or self._stt_pending(now)
+                )
                 if (now - self.t0) * 1000 >= t.greeting_wait_ms and not pending:
                     self._open()
                 continue
@@ -146,6 +159,8 @@ class Supervision:
         t = self.turn
         quiet_ms = (now - max(self.last_voice_t, self.t0)) * 1000
         if self.partial or self.deferred_text:
+            if not self.partial and self._stt_pending(now):
+                return  # a held turn whose next words the STT is still transcribing: they are this turn's
             limit = t.end_of_turn_fallback_ms if self.finals or self.deferred_text else t.interim_fallback_ms
             if quiet_ms >= limit + BACKSTOP_MS:
                 await self._force_end_of_turn()

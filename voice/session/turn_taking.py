@@ -8,12 +8,15 @@ from time import perf_counter
 
 from voice.audio import FRAME_BYTES
 from voice.echo import repeats_agent
-from voice.providers.base import Transcript, UtteranceEnd
+from voice.providers.base import SpeechStarted, Transcript, UtteranceEnd
 from voice.session.safeguards import OPT_OUT_NOTE
 from voice.session.state import INTERRUPTIBLE
 from voice.turns import is_backchannel, same_words, should_interrupt, words_of
 
 ECHO_TAIL_S = 1.0  # a piece pushed or finished this recently may still come back as echo
+# After the STT's start of speech and the caller's last voiced frame, its words may still come for this long; an STT
+# whose every start of speech ends in a final or an end of utterance (Whisper) says how long with `pending_words_s`.
+STT_PENDING_S = 1.0
 
 
 class TurnTaking:
@@ -66,7 +69,11 @@ class TurnTaking:
         ):
             self.metrics.speculations += 1
             self._start_reply("llm", trigger=self.partial, speculative=True)
-        if self.deferred_text and self.silence_frames * 20 >= self.turn.end_of_turn_silence_ms:
+        if (
+            self.deferred_text
+            and self.silence_frames * 20 >= self.turn.end_of_turn_silence_ms
+            and not self._stt_pending(perf_counter())  # the words the caller went on with belong to this turn
+        ):
             text, self.deferred_text = self.deferred_text, ""
             await self._caller_turn_ended(text)
         if self.partial:  # words heard, no end of speech yet: the STT gets a nudge, then a local deadline
@@ -119,6 +126,8 @@ class TurnTaking:
     async def _stt_loop(self) -> None:
         async for event in self.stt_stream.events():
             if isinstance(event, Transcript):
+                if event.is_final:
+                    self._stt_caught_up(event.end)
                 if event.text and self._repeats_agent(event.text):
                     self.metrics.echo_transcripts += 1  # the agent's words transcribed from the echo
                     if event.is_final and event.speech_final and self.finals:
@@ -137,9 +146,9 @@ class TurnTaking:
                 if self.observer is not None and event.text:
                     self.observer.caption("caller", self.partial, False)
                 r = self.current
-                if (
-                    r is not None and not r.cleared and r.confirmed.is_set() and r.kind in INTERRUPTIBLE
-                    and r.heard >= r.protect
+                if (  # a transcript without words (an end of speech after Finalize) is no caller speech
+                    event.text and r is not None and not r.cleared and r.confirmed.is_set()
+                    and r.kind in INTERRUPTIBLE and r.heard >= r.protect
                 ):
                     speech_ms = (
                         (self.frames_in - self.utt_start_frame + 1) * 20 if self.utt_active else self.last_utt_ms
@@ -151,9 +160,12 @@ class TurnTaking:
                 if event.is_final:
                     self._stt_heard.set()
             elif isinstance(event, UtteranceEnd):
+                self._stt_caught_up(event.last_word_end)
                 if self.finals:
                     await self._end_of_speech()
                 self._stt_heard.set()
+            elif isinstance(event, SpeechStarted):
+                self.stt_speech_t, self.stt_speech_at = perf_counter(), event.timestamp
         if not self.ending and not self.closing:
             raise RuntimeError("speech-to-text stream ended during the call")
 
@@ -163,10 +175,28 @@ class TurnTaking:
         self.finalize_sent = False
         if not text:
             return
-        if self.utt_active or self.silence_frames * 20 < self.turn.end_of_turn_silence_ms:
-            self.deferred_text = (self.deferred_text + " " + text).strip()
+        text = (self.deferred_text + " " + text).strip()
+        self.deferred_text = ""
+        if (
+            self.utt_active
+            or self.silence_frames * 20 < self.turn.end_of_turn_silence_ms
+            or self._stt_pending(perf_counter())  # the caller went on after a pause: those words are this turn's
+        ):
+            self.deferred_text = text
             return
         await self._caller_turn_ended(text)
+
+    def _stt_caught_up(self, heard_until: float) -> None:
+        """A final or end of utterance reaching the latest start of speech (on the STT's clock): nothing pending."""
+        if heard_until >= self.stt_speech_at:
+            self.stt_speech_t = 0.0
+
+    def _stt_pending(self, now: float) -> bool:
+        """The STT heard speech start and has not yet said what it was (a STT without interim results, such as
+        Whisper, is silent until its final): words may still come, for at most STT_PENDING_S after the voice (or
+        the stream's own `pending_words_s`)."""
+        bound = getattr(self.stt_stream, "pending_words_s", STT_PENDING_S)
+        return bool(self.stt_speech_t) and now - max(self.stt_speech_t, self.last_voice_t) < bound
 
     def _repeats_agent(self, text: str) -> bool:
         """Is this transcript the words the agent is speaking (or just spoke) coming back as echo?"""
@@ -197,6 +227,13 @@ class TurnTaking:
         if agent_talking and not phrase and is_backchannel(text):
             self.metrics.backchannels += 1
             self._save_turn("caller", text, **timing)
+            return
+        if agent_talking and not phrase and r.kind == "opening" and self.last_voice_t < (r.t_trigger or 0.0):
+            # a late transcript (a slow STT, or one replayed after a failover) of words said before the opening
+            # began: the greeting the opening answers, not a turn to answer again
+            self._save_turn("caller", text, **timing)
+            self.history.append({"role": "user", "content": text})
+            self.caller_spoke = True
             return
         hold = agent_talking and not self.closing and self._disclosure_playing(r)
         if agent_talking and not self.closing and not hold:
@@ -269,6 +306,9 @@ class TurnTaking:
         if self.closing or self.ending or self.failing:
             return
         if self.words_since_barge or self.current is not None or self.utt_active:
+            return
+        if self._stt_pending(perf_counter()):  # the STT has not said yet whether that was words: ask again soon
+            self._later(0.25, self._maybe_resume, unheard, end_outcome)
             return
         self.metrics.false_interruptions += 1
         r = self._start_reply("resume", preset=list(unheard))

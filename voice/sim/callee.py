@@ -19,7 +19,7 @@ from websockets.asyncio.client import connect
 
 from voice import media_streams as ms
 from voice.audio import SILENCE_FRAME, frames, mix
-from voice.sim import captions, speech
+from voice.sim import captions, speech, voices
 from voice.sim.personas import Line
 from voice.sim.personas import persona as get_persona
 
@@ -143,12 +143,15 @@ class _Callee:
             audio = speech.render("ahem " * (line.noise_ms // 150 + 1), voice=1)[0][: line.noise_ms * 8]
             words: list[tuple[str, int, int]] = []
         else:
-            audio, words = speech.render(line.text, voice=3)
+            audio, words = voices.line_audio(line)
         if line.beep:
             audio += b"\xff" * 2400 + speech.beep()
         self.utterances += 1
         if words:
-            caption = {"utterance": self.utterances, "start_chunk": self.chunk + 1, "words": [list(w) for w in words]}
+            # `at`: the wall time of `start_chunk`, so a vendor emulator whose stream opened mid-call (a reconnect,
+            # a failover) can place the words on its own audio clock
+            caption = {"utterance": self.utterances, "start_chunk": self.chunk + 1, "words": [list(w) for w in words],
+                       "at": time.time()}
             await captions.publish(self.call_sid, caption)
         self.outgoing.extend(frames(audio))
         self.log.said.append(line.text or f"<noise {line.noise_ms} ms>")
@@ -227,6 +230,7 @@ async def run_callee(
     """Answer as `persona` over the media WebSocket at `stream_url`; returns when either side hangs up."""
     spec = get_persona(persona)
     log_ = log if log is not None else CalleeLog()
+    await asyncio.to_thread(voices.prepare, spec.lines)  # real speech is rendered before the call, not mid-tick
     try:
         async with connect(stream_url, compression=None, open_timeout=10, max_size=2**20) as ws:
             callee = _Callee(ws, "MZ" + uuid.uuid4().hex, call_sid, account_sid, spec.lines, log_)

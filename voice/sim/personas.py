@@ -18,6 +18,7 @@ class Line:
     noise_ms: int = 0  # > 0: a wordless sound of this length instead of speech
     beep: bool = False  # voicemail greeting ends with a tone
     backchannel: bool = False  # "mm-hmm" while the agent talks: no reply expected
+    recording: str = ""  # a real recording from `voice.sim.corpus` (by name) instead of rendering `text`
 
     @property
     def expects_reply(self) -> bool:
