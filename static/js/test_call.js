@@ -6,7 +6,7 @@
   var root = document.getElementById("test-call");
   if (!root) { return; }
   var el = function (id) { return document.getElementById(id); };
-  var state = { pc: null, channel: null, testCall: null, bytes: 0, level: 0, timer: null, agentTurns: 0 };
+  var state = { pc: null, channel: null, testCall: null, bytes: 0, level: 0, energy: 0, timer: null, agentTurns: 0 };
   window.parleyTestCall = state;
 
   function status(text) { el("tc-status").textContent = text; }
@@ -79,6 +79,7 @@
       if (s.type === "inbound-rtp" && s.kind === "audio") {
         state.bytes = s.bytesReceived || 0;
         state.level = Math.max(state.level, s.audioLevel || 0);
+        state.energy = s.totalAudioEnergy || 0; // grows only while the agent's audio is not silence
       }
     });
     el("tc-audio-stats").textContent = "Agent audio received: " + Math.round(state.bytes / 1024) + " KB";
@@ -111,7 +112,11 @@
     status("Asking for the microphone…");
     var stream;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      // echo cancellation (Chromium's default, stated): with an audio STT the agent's voice from the speakers
+      // must not come back as the caller's words
+      stream = await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true }
+      });
     } catch (err) {
       setCalling(false);
       status("The microphone is not available: " + err.message);
