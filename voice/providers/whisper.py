@@ -114,7 +114,7 @@ class WhisperSTTStream:
     def __init__(self, turn: TurnSettings) -> None:
         self.vad = voice_activity(turn)
         self.end_silence_frames = max(1, getattr(settings, "WHISPER_END_SILENCE_MS", 300) // FRAME_MS)
-        speculate = getattr(settings, "WHISPER_SPECULATE_MS", 140) // FRAME_MS
+        speculate = getattr(settings, "WHISPER_SPECULATE_MS", 160) // FRAME_MS
         self.speculate_frames = speculate if 0 < speculate < self.end_silence_frames else 0  # 0: no speculation
         interim_ms = getattr(settings, "WHISPER_INTERIM_MS", 0)
         self.interim_frames = interim_ms // FRAME_MS if interim_ms > 0 else 0
