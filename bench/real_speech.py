@@ -15,6 +15,9 @@ Figures (the last line is JSON):
 - end_of_turn_ms: the caller's last voiced frame -> the session's end of turn (Turn.stt_ms), p50/p95.
 - false_barge_ins: interruptions of the agent (no line was spoken over it).
 - stt_cpu_per_audio_s: process CPU seconds per second of audio while transcribing the corpus alone.
+  Beside it (detail line, `session_stt`): the Whisper passes made during the calls (speculative ones started, used
+  as finals, voided by speech resuming) and their CPU per second of caller audio; an upper bound, since process CPU
+  during a pass includes the other threads (Piper, the session) running meanwhile.
 - tts_first_audio_ms: Piper, text pushed -> first audio chunk, per agent sentence, p50.
 Goals: WER <= 15 %, end of turn p50 <= 800 ms, 0 false barge-ins, STT CPU <= 0.4 x audio.
 """
@@ -144,14 +147,18 @@ def conversations(utterances, max_calls: int) -> dict:
     from crm.models import Turn
     from voice import metrics
     from voice.loopback import LoopbackServer
+    from voice.providers import whisper
     from voice.providers.factory import warm_local_models
-    from voice.sim import personas
+    from voice.sim import corpus, personas
     from voice.sim.callee import CalleeLog, run_callee
     from voice.sim.personas import Line
     from voice.sim.wer import errors
     from voice.tokens import media_stream_url
 
     warm_local_models()
+    usage0 = (whisper.usage.cpu_s, whisper.usage.passes, whisper.usage.speculative, whisper.usage.speculative_used,
+              whisper.usage.speculative_discarded)
+    caller_audio_s = 0.0
     campaign = _campaign()
     remaining = list(utterances)
     edits = words = calls = false_barge_ins = 0
@@ -170,6 +177,7 @@ def conversations(utterances, max_calls: int) -> dict:
             m = metrics.wait_for(call.pk, timeout=30)
             del personas.PERSONAS[name]
             spoken, remaining = remaining[: len(log.said)], remaining[len(log.said) :]
+            caller_audio_s += sum(len(corpus.audio(u.name)) / 8000 for u in spoken)
             heard = list(Turn.objects.filter(call=call, speaker=Turn.Speaker.CALLER).order_by("index"))
             e, w = errors(" ".join(u.text for u in spoken), " ".join(t.text for t in heard))
             edits, words = edits + e, words + w
@@ -182,9 +190,17 @@ def conversations(utterances, max_calls: int) -> dict:
                 for t in Turn.objects.filter(call=call).order_by("index"):
                     print(f"  {t.index} {t.speaker} {t.started_ms}-{t.ended_ms} interrupted={t.interrupted} "
                           f"{t.text[:60]!r} heard={t.heard_text[:40]!r}", file=sys.stderr, flush=True)
+    u = whisper.usage
+    cpu, passes, speculative, used, discarded = (
+        now - then for now, then in zip(
+            (u.cpu_s, u.passes, u.speculative, u.speculative_used, u.speculative_discarded), usage0, strict=True))
+    session_stt = {"passes": passes, "speculative": speculative, "speculative_used": used,
+                   "speculative_discarded": discarded, "caller_audio_s": round(caller_audio_s, 1),
+                   "cpu_per_audio_s_upper_bound": round(cpu / max(0.1, caller_audio_s), 3)}
     return {"utterances": len(utterances) - len(remaining), "calls": calls, "wer": round(edits / max(1, words), 3),
             "end_of_turn_ms": {"p50": _percentile(end_of_turn, 50), "p95": _percentile(end_of_turn, 95)},
-            "false_barge_ins": false_barge_ins, "turn_count_mismatches": turn_count_mismatches}
+            "false_barge_ins": false_barge_ins, "turn_count_mismatches": turn_count_mismatches,
+            "session_stt": session_stt}
 
 
 def main() -> None:

@@ -209,6 +209,10 @@ WHISPER_MODEL_DIR = env("WHISPER_MODEL_DIR", default="")  # a CTranslate2 Whispe
 WHISPER_THREADS = env.int("WHISPER_THREADS", default=2)  # CPU threads per transcription pass
 WHISPER_WORKERS = env.int("WHISPER_WORKERS", default=1)  # passes at once, per process
 WHISPER_END_SILENCE_MS = env.int("WHISPER_END_SILENCE_MS", default=300)  # silence that ends an utterance
+# A speculative pass on the utterance starts after this much silence; at the end silence, with no speech since, its
+# transcript is the final (end of turn ≈ this + one pass, not the end silence + one pass). 0 (or ≥ the end): off.
+# 160 = the tail a final keeps (the same audio); earlier marks void more passes on pauses inside a sentence.
+WHISPER_SPECULATE_MS = env.int("WHISPER_SPECULATE_MS", default=160)
 # Interim results by re-transcribing the growing utterance every this many ms (0: off, the default: on a busy CPU a
 # pass still running when the caller stops delays the final; turn on where cores are free, tiny.en only).
 WHISPER_INTERIM_MS = env.int("WHISPER_INTERIM_MS", default=0)

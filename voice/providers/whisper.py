@@ -4,6 +4,11 @@ faster-whisper (CTranslate2, int8) with the packaged Whisper tiny.en by default 
 CTranslate2 Whisper folder, e.g. base). Whisper does not stream, so the stream cuts the caller's audio into
 utterances with a VAD (VOICE_VAD: webrtcvad or Silero): `SpeechStarted` when speech starts, a final transcript
 (`speech_final`) once WHISPER_END_SILENCE_MS of silence follows, or at once when the session calls `finalize()`.
+A speculative (preemptive) pass starts at WHISPER_SPECULATE_MS of silence (an early mark, before the end): when the
+end-of-speech silence comes with no new speech, its transcript is the final (emitted at once, or when that pass
+ends), so end of turn is about max(end silence, speculate mark + one pass) instead of end silence + one pass. Speech
+resuming before the end discards it (a pass not yet started is cancelled; one running is ignored, its worker busy
+until it ends) and the utterance goes on; the final is then transcribed from the whole utterance.
 Interim results come from re-transcribing the growing utterance every WHISPER_INTERIM_MS of it, only while no other
 pass of this call is running (off by default: a pass still running when the caller stops delays the final, and
 the re-transcription costs CPU; tiny.en keeps up on a free core, base does not).
@@ -48,6 +53,9 @@ class Usage:
     cpu_s: float = 0.0
     final_audio_s: float = 0.0
     passes: int = 0
+    speculative: int = 0  # speculative passes started ...
+    speculative_used: int = 0  # ... those whose transcript became the final ...
+    speculative_discarded: int = 0  # ... and those voided by speech resuming (CPU spent for nothing)
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -106,6 +114,8 @@ class WhisperSTTStream:
     def __init__(self, turn: TurnSettings) -> None:
         self.vad = voice_activity(turn)
         self.end_silence_frames = max(1, getattr(settings, "WHISPER_END_SILENCE_MS", 300) // FRAME_MS)
+        speculate = getattr(settings, "WHISPER_SPECULATE_MS", 160) // FRAME_MS
+        self.speculate_frames = speculate if 0 < speculate < self.end_silence_frames else 0  # 0: no speculation
         interim_ms = getattr(settings, "WHISPER_INTERIM_MS", 0)
         self.interim_frames = interim_ms // FRAME_MS if interim_ms > 0 else 0
         self.deadline_s = getattr(settings, "WHISPER_DEADLINE_S", 10.0)
@@ -124,6 +134,7 @@ class WhisperSTTStream:
         self._events: asyncio.Queue[STTEvent | ProviderError | None] = asyncio.Queue()
         self._busy = False  # a pass of this call is running: no interim now
         self._last_final: asyncio.Task | None = None
+        self._speculation: asyncio.Task | None = None  # a pass on the utterance so far, started in its silence
         self._tasks: set[asyncio.Task] = set()
         self._closed = False
 
@@ -146,10 +157,16 @@ class WhisperSTTStream:
         if speech:
             self.voiced += 1
             self.silence = 0
+            if self._speculation is not None:
+                self._discard_speculation()
         else:
             self.silence += 1
         if self.silence >= self.end_silence_frames:
             self._end_utterance()
+        elif self.speculate_frames and self.silence == self.speculate_frames and self.voiced >= MIN_VOICED_FRAMES:
+            with usage.lock:
+                usage.speculative += 1
+            self._speculation = self._spawn(self._pass(b"".join(self.utt)), report=False)
         elif self.interim_frames and self.frames >= self.next_interim and speech and not self._busy:
             self.next_interim = self.frames + self.interim_frames
             self._spawn(self._interim(self.utt_id, b"".join(self.utt)))
@@ -157,8 +174,16 @@ class WhisperSTTStream:
     def _t(self, frame: int) -> float:
         return frame * FRAME_MS / 1000
 
+    def _discard_speculation(self) -> None:
+        """Speech resumed before the end of the utterance: the speculative transcript is void."""
+        task, self._speculation = self._speculation, None
+        task.cancel()  # not started yet: it never runs (`_pass`); running: its result is dropped
+        with usage.lock:
+            usage.speculative_discarded += 1
+
     def _end_utterance(self) -> None:
         utt, self.utt = self.utt, None
+        speculation, self._speculation = self._speculation, None
         self.pre.clear()
         if utt is None:
             return
@@ -168,7 +193,7 @@ class WhisperSTTStream:
             self._events.put_nowait(UtteranceEnd(end))  # a click, not words: nothing is pending any more
             return
         previous = self._last_final
-        self._last_final = self._spawn(self._final(previous, b"".join(utt[:keep]), start, end))
+        self._last_final = self._spawn(self._final(previous, b"".join(utt[:keep]), start, end, speculation))
 
     async def _pass(self, audio: bytes) -> str:
         """One model pass on the shared workers. Two deadlines: WHISPER_QUEUE_DEADLINE_S to get a worker (passes of
@@ -186,7 +211,11 @@ class WhisperSTTStream:
             try:
                 await asyncio.wait_for(started.wait(), timeout=self.queue_deadline_s)
             except TimeoutError as exc:
+                future.cancel()
                 raise ProviderError(f"whisper: no free worker within {self.queue_deadline_s:g} s") from exc
+            except asyncio.CancelledError:
+                future.cancel()  # still queued (a discarded speculation, a closed call): the worker never runs it
+                raise
             return await asyncio.wait_for(asyncio.shield(future), timeout=self.deadline_s)
         except TimeoutError as exc:
             raise ProviderError(f"whisper: no transcript within {self.deadline_s:g} s") from exc
@@ -201,10 +230,19 @@ class WhisperSTTStream:
             start = self._t(self.utt_start_frame - 1)
             self._events.put_nowait(Transcript(text, False, False, start, self._t(self.frames)))
 
-    async def _final(self, previous: asyncio.Task | None, audio: bytes, start: float, end: float) -> None:
+    async def _final(
+        self, previous: asyncio.Task | None, audio: bytes, start: float, end: float, speculation: asyncio.Task | None
+    ) -> None:
+        """The utterance's final: the speculative pass's transcript when there is one (no speech came after its
+        audio, only silence), else a pass now. Its failure is this final's failure, raised once from `events()`."""
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)  # finals leave in the order they were spoken
-        text = await self._pass(audio)
+        if speculation is not None:
+            text = await speculation
+            with usage.lock:
+                usage.speculative_used += 1
+        else:
+            text = await self._pass(audio)
         with usage.lock:
             usage.final_audio_s += len(audio) / SAMPLE_RATE
         if self._closed:
@@ -213,11 +251,18 @@ class WhisperSTTStream:
             self._events.put_nowait(Transcript(text, True, True, start, end, confidence=1.0))
         self._events.put_nowait(UtteranceEnd(end))
 
-    def _spawn(self, coro) -> asyncio.Task:
+    def _spawn(self, coro, report: bool = True) -> asyncio.Task:
+        """A task of this stream (cancelled at close). `report`: its ProviderError is raised from `events()`; a
+        speculation's is not (the final that uses it raises it; a discarded one does not matter)."""
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._done)
+        task.add_done_callback(self._done if report else self._tasks_discard)
         return task
+
+    def _tasks_discard(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: a discarded speculation's failure is no one's
 
     def _done(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
