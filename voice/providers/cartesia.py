@@ -14,9 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 from cartesia import AsyncCartesia
@@ -24,29 +22,20 @@ from django.conf import settings
 from websockets.exceptions import ConnectionClosed
 
 from .base import AudioChunk, CallContext, ProviderError
+from .context_streams import ContextReply, ContextSocket, ContextTTS
 from .warm import client_for_loop
 
 log = logging.getLogger(__name__)
 
 OUTPUT_FORMAT = {"container": "raw", "encoding": "pcm_mulaw", "sample_rate": 8000}
 DEFAULT_VOICE = "f786b574-daa5-4673-aa0c-cbe3e8534c02"  # a stock conversational English voice
-_PUSHED = object()  # wakes audio() so it starts timing the first byte of newly pushed text
 
 
-class CartesiaTTS:
+class CartesiaTTS(ContextTTS):
     """The call's TTS: one warm socket, a fresh context per reply."""
 
-    connect_timeout = 3.0
-    first_byte_timeout = 2.0  # pushed text with no audio back for this long means the vendor stopped
     idle_close_after = 60.0  # no reply for this long: close the socket (the next reply reopens it)
-
-    def __init__(self, *, api_key: str, model: str, base_url: str = "", label: str = "") -> None:
-        self.api_key = api_key
-        self.model = model
-        self.base_url = base_url
-        self.label = label
-        self._socket: _Socket | None = None
-        self._warming: asyncio.Task[Any] | None = None
+    _socket: _Socket | None
 
     @classmethod
     def for_call(cls, context: CallContext) -> CartesiaTTS:
@@ -67,24 +56,11 @@ class CartesiaTTS:
 
     def warm(self) -> None:
         """Start opening the socket now (when a loop is running), so the first reply finds it ready."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._warming = asyncio.ensure_future(self._connected())
-        self._warming.add_done_callback(lambda task: task.cancelled() or task.exception())
+        self._warm(self._connected)
 
     async def open(self, voice: str) -> CartesiaReply:
         socket = await self._connected()
         return socket.reply(self, voice or DEFAULT_VOICE)
-
-    async def close(self) -> None:
-        """Hang-up: close the call's socket (the contract has no close; `Providers.aclose()` calls this)."""
-        if self._warming is not None and not self._warming.done():
-            self._warming.cancel()
-        if self._socket is not None:
-            await self._socket.close()
-            self._socket = None
 
     async def _connected(self) -> _Socket:
         if self._socket is None or self._socket.dead:
@@ -95,21 +71,15 @@ class CartesiaTTS:
         return self._socket
 
 
-class _Socket:
+class _Socket(ContextSocket):
     """One WebSocket and the task that reads it, routing every message to its reply by context_id."""
 
-    def __init__(self, tts: CartesiaTTS) -> None:
-        self.tts = tts
-        self.replies: dict[str, CartesiaReply] = {}
-        self.dead = False
-        self._manager: Any = None
-        self._connection: Any = None
-        self._opening: asyncio.Task[None] = asyncio.ensure_future(self._open())
-        self._reader: asyncio.Task[None] | None = None
-        self._idle: asyncio.TimerHandle | None = None
+    vendor = "Cartesia"
 
-    async def ready(self) -> None:
-        await asyncio.shield(self._opening)
+    def __init__(self, tts: CartesiaTTS) -> None:
+        self._manager: Any = None
+        self._idle: asyncio.TimerHandle | None = None
+        super().__init__(tts)
 
     async def _open(self) -> None:
         self._manager = self.tts.client().tts.websocket_connect()
@@ -162,17 +132,6 @@ class _Socket:
             self._fail_all(ProviderError(f"Cartesia sent a malformed message ({exc})"))
             await self._abort()
 
-    def _fail_all(self, error: ProviderError) -> None:
-        log.warning("%s", error)
-        self.dead = True
-        for reply in list(self.replies.values()):
-            reply.fail(error)
-        self.replies.clear()
-
-    async def _abort(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._connection.close(), timeout=1.0)
-
     async def close(self) -> None:
         self.dead = True
         self.replies.clear()
@@ -187,18 +146,16 @@ class _Socket:
                 await asyncio.wait_for(self._connection.close(), timeout=1.0)  # never hold up a hang-up
 
 
-class CartesiaReply:
-    """One agent reply as one Cartesia context (the `TTSStream` contract)."""
+class CartesiaReply(ContextReply):
+    """One agent reply as one Cartesia context (the `TTSStream` contract).
+
+    Barge-in (`cancel()`): Cartesia stops generating; anything already in flight for this context is dropped here.
+    """
 
     def __init__(self, socket: _Socket, context_id: str, voice: str) -> None:
-        self.socket = socket
-        self.context_id = context_id
+        super().__init__(socket, context_id)
         self.voice = voice
-        self.cancelled = False
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._awaiting_since: float | None = None
         self._words: list[dict[str, Any]] = []
-        self._ended = False
 
     async def push(self, text: str) -> None:
         if self.cancelled or self._ended or not text.strip():
@@ -211,36 +168,8 @@ class CartesiaReply:
         self._ended = True
         await self._send("", more=False, flush=False)
 
-    async def audio(self) -> AsyncIterator[AudioChunk]:
-        timeout = self.socket.tts.first_byte_timeout
-        while True:
-            wait = None if self._awaiting_since is None else self._awaiting_since + timeout - time.monotonic()
-            try:
-                if not self._queue.empty():
-                    item = self._queue.get_nowait()
-                else:
-                    item = await asyncio.wait_for(self._queue.get(), None if wait is None else max(0.001, wait))
-            except TimeoutError as exc:
-                self.socket.release(self.context_id)
-                raise ProviderError(f"Cartesia: no audio within {timeout:g} s of the text") from exc
-            if item is _PUSHED:
-                continue
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
-
-    async def cancel(self) -> None:
-        """Barge-in: Cartesia stops generating; anything already in flight for this context is dropped here."""
-        if self.cancelled:
-            return
-        self.cancelled = True
-        self.socket.release(self.context_id)
-        self._queue.put_nowait(None)
-        if not self.socket.dead:
-            with contextlib.suppress(ProviderError):
-                await self.socket.send({"context_id": self.context_id, "cancel": True})
+    def _cancel_message(self) -> dict[str, Any]:
+        return {"context_id": self.context_id, "cancel": True}
 
     async def _send(self, transcript: str, *, more: bool, flush: bool) -> None:
         await self.socket.send({
@@ -254,14 +183,12 @@ class CartesiaReply:
             "continue": more,
             "flush": flush,
         })
-        if self._awaiting_since is None:
-            self._awaiting_since = time.monotonic()
-            self._queue.put_nowait(_PUSHED)
+        self._pushed()
 
     def on_event(self, event: Any) -> None:
         if self.cancelled:
             return
-        self._awaiting_since = None
+        self._heard()
         if event.type == "chunk":
             words, self._words = tuple(self._words), []
             self._queue.put_nowait(AudioChunk(audio=event.audio or b"", words=words))
@@ -275,14 +202,9 @@ class CartesiaReply:
         elif event.type == "done":
             if self._words:
                 self._queue.put_nowait(AudioChunk(audio=b"", words=tuple(self._words)))
-            self.socket.release(self.context_id)
-            self._queue.put_nowait(None)
+            self._finish()
         elif event.type == "error":
             self.fail(ProviderError(f"Cartesia error: {event.title or ''} {event.message or ''}".strip()))
-
-    def fail(self, error: ProviderError) -> None:
-        self.socket.release(self.context_id)
-        self._queue.put_nowait(error)
 
 
 def _describe(exc: BaseException) -> str:

@@ -24,9 +24,7 @@ import binascii
 import contextlib
 import json
 import logging
-import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +35,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from .base import AudioChunk, CallContext, ProviderError
+from .context_streams import ContextReply, ContextSocket, ContextTTS
 from .warm import client_for_loop
 
 log = logging.getLogger(__name__)
@@ -45,22 +44,15 @@ OUTPUT_FORMAT = "ulaw_8000"
 BYTES_PER_SECOND = 8000
 DEFAULT_VOICE = "21m00Tcm4TlvDq8ikWAM"  # a stock ElevenLabs voice ("Rachel")
 INACTIVITY_TIMEOUT = 180  # seconds the socket may sit without text between replies (ElevenLabs' maximum)
-_PUSHED = object()
 
 
-class ElevenLabsTTS:
-    """The call's TTS: one warm socket for the call's voice, a fresh context per reply."""
+class ElevenLabsTTS(ContextTTS):
+    """The call's TTS: one warm socket for the call's voice, a fresh context per reply.
 
-    connect_timeout = 3.0
-    first_byte_timeout = 2.0  # flushed text with no audio back for this long means the vendor stopped
+    `close()` (hang-up) sends `close_socket` and closes.
+    """
 
-    def __init__(self, *, api_key: str, model: str, base_url: str = "", label: str = "") -> None:
-        self.api_key = api_key
-        self.model = model
-        self.base_url = base_url
-        self.label = label
-        self._socket: _Socket | None = None
-        self._warming: asyncio.Task[Any] | None = None
+    _socket: _Socket | None
 
     @classmethod
     def for_call(cls, context: CallContext) -> ElevenLabsTTS:
@@ -81,24 +73,11 @@ class ElevenLabsTTS:
 
     def warm(self, voice: str) -> None:
         """Start opening the socket now (when a loop runs), so the first reply finds it ready."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._warming = asyncio.ensure_future(self._connected(voice))
-        self._warming.add_done_callback(lambda task: task.cancelled() or task.exception())
+        self._warm(lambda: self._connected(voice))
 
     async def open(self, voice: str) -> ElevenLabsReply:
         socket = await self._connected(voice or DEFAULT_VOICE)
         return socket.reply(f"{self.label}-{uuid.uuid4().hex[:12]}")
-
-    async def close(self) -> None:
-        """Hang-up: `close_socket` and close (`Providers.aclose()` calls this)."""
-        if self._warming is not None and not self._warming.done():
-            self._warming.cancel()
-        if self._socket is not None:
-            await self._socket.close()
-            self._socket = None
 
     async def _connected(self, voice: str) -> _Socket:
         if self._socket is None or self._socket.dead or self._socket.voice != voice:
@@ -109,21 +88,17 @@ class ElevenLabsTTS:
         return self._socket
 
 
-class _Socket:
-    """One WebSocket and the task that reads it, routing audio to its reply by `contextId`."""
+class _Socket(ContextSocket):
+    """One WebSocket and the task that reads it, routing audio to its reply by `contextId`.
+
+    `error` (why the socket died) is told to whoever uses it next.
+    """
+
+    vendor = "ElevenLabs"
 
     def __init__(self, tts: ElevenLabsTTS, voice: str) -> None:
-        self.tts = tts
         self.voice = voice
-        self.replies: dict[str, ElevenLabsReply] = {}
-        self.dead = False
-        self.error: ProviderError | None = None  # why the socket died, told to whoever uses it next
-        self._connection: Any = None
-        self._reader: asyncio.Task[None] | None = None
-        self._opening: asyncio.Task[None] = asyncio.ensure_future(self._open())
-
-    async def ready(self) -> None:
-        await asyncio.shield(self._opening)
+        super().__init__(tts)
 
     async def _open(self) -> None:
         url, headers = self.tts.socket_url_and_headers(self.voice)
@@ -178,21 +153,6 @@ class _Socket:
             if not self.dead:
                 self._fail_all(ProviderError(f"ElevenLabs: the TTS socket dropped ({_describe(exc)})"))
 
-    def release(self, context_id: str) -> None:
-        self.replies.pop(context_id, None)
-
-    def _fail_all(self, error: ProviderError) -> None:
-        log.warning("%s", error)
-        self.dead = True
-        self.error = self.error or error
-        for reply in list(self.replies.values()):
-            reply.fail(error)
-        self.replies.clear()
-
-    async def _abort(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._connection.close(), timeout=1.0)
-
     async def close(self) -> None:
         was_dead, self.dead = self.dead, True
         self.replies.clear()
@@ -208,17 +168,15 @@ class _Socket:
                 await asyncio.wait_for(self._connection.close(), timeout=1.0)  # never hold up a hang-up
 
 
-class ElevenLabsReply:
-    """One agent reply as one ElevenLabs context (the `TTSStream` contract)."""
+class ElevenLabsReply(ContextReply):
+    """One agent reply as one ElevenLabs context (the `TTSStream` contract).
+
+    Barge-in (`cancel()`) closes the context at once; audio of it that still arrives is dropped here.
+    """
 
     def __init__(self, socket: _Socket, context_id: str) -> None:
-        self.socket = socket
-        self.context_id = context_id
-        self.cancelled = False
+        super().__init__(socket, context_id)
         self._opened = False
-        self._ended = False
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._awaiting_since: float | None = None
         self._sentence_ends: list[int] = []  # cumulative non-space character counts where each sentence ends
         self._pushed_chars = 0
         self._heard_chars = 0
@@ -235,56 +193,27 @@ class ElevenLabsReply:
         self._sentence_ends.append(self._pushed_chars)
         await self.socket.send(SendTextMulti(text=text if text[-1:].isspace() else text + " ",
                                              context_id=self.context_id, flush=True))
-        if self._awaiting_since is None:
-            self._awaiting_since = time.monotonic()
-            self._queue.put_nowait(_PUSHED)
+        self._pushed()
 
     async def end(self) -> None:
         if self.cancelled or self._ended:
             return
         self._ended = True
         if not self._opened:  # nothing was said: no context to close
-            self.socket.release(self.context_id)
-            self._queue.put_nowait(None)
+            self._finish()
             return
         await self.socket.send(CloseContext(context_id=self.context_id, close_context=True))
 
-    async def audio(self) -> AsyncIterator[AudioChunk]:
-        timeout = self.socket.tts.first_byte_timeout
-        while True:
-            wait = None if self._awaiting_since is None else self._awaiting_since + timeout - time.monotonic()
-            try:
-                if not self._queue.empty():
-                    item = self._queue.get_nowait()
-                else:
-                    item = await asyncio.wait_for(self._queue.get(), None if wait is None else max(0.001, wait))
-            except TimeoutError as exc:
-                self.socket.release(self.context_id)
-                raise ProviderError(f"ElevenLabs: no audio within {timeout:g} s of the text") from exc
-            if item is _PUSHED:
-                continue
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
-
-    async def cancel(self) -> None:
-        """Barge-in: close the context now; audio of it that still arrives is dropped here."""
-        if self.cancelled:
-            return
-        self.cancelled = True
-        self.socket.release(self.context_id)
-        self._queue.put_nowait(None)
-        if self._opened and not self._ended and not self.socket.dead:
-            with contextlib.suppress(ProviderError):
-                await self.socket.send(CloseContext(context_id=self.context_id, close_context=True))
+    def _cancel_message(self) -> CloseContext | None:
+        if not self._opened or self._ended:  # no context, or already closing
+            return None
+        return CloseContext(context_id=self.context_id, close_context=True)
 
     def on_message(self, data: dict[str, Any]) -> None:
         if self.cancelled:
             return
         if data.get("audio"):
-            self._awaiting_since = None
+            self._heard()
             message = AudioOutputMulti.model_validate(data)
             try:
                 audio = base64.b64decode(message.audio, validate=True)
@@ -301,8 +230,7 @@ class ElevenLabsReply:
             for _ in self._sentence_ends:  # sentences whose alignment fell short still end here
                 self._queue.put_nowait(AudioChunk(audio=b"", boundary=True))
             self._sentence_ends.clear()
-            self.socket.release(self.context_id)
-            self._queue.put_nowait(None)
+            self._finish()
 
     def _align(self, message: AudioOutputMulti, seconds: float) -> tuple[tuple[dict[str, Any], ...], int]:
         """Words completed in this chunk (times on the reply's clock) and how many sentences it ends."""
@@ -333,10 +261,6 @@ class ElevenLabsReply:
             words.append(self._word)
             self._word = None
         return tuple(words), ended
-
-    def fail(self, error: ProviderError) -> None:
-        self.socket.release(self.context_id)
-        self._queue.put_nowait(error)
 
 
 def _describe(exc: BaseException) -> str:
