@@ -90,14 +90,13 @@ def _interrupted_over(persona, monkeypatch, echo_db):
     return m, log, agent_turns(call)[0], len([k for k, _ in events[said:clear] if k == "media"])
 
 
-def test_on_a_speakerphone_a_real_interruption_still_stops_the_agent_as_fast(voice_server, persona, monkeypatch):
-    m, log, opening, over_with_echo = _interrupted_over(persona, monkeypatch, -10.0)
+def test_on_a_speakerphone_a_real_interruption_still_stops_the_agent(voice_server, persona, monkeypatch):
+    m, log, opening, _ = _interrupted_over(persona, monkeypatch, -10.0)
     assert m.interruptions == 1 and log.clears == 1
     assert opening.interrupted and "AI assistant" in opening.heard_text
-    m, log, opening, over_without = _interrupted_over(persona, monkeypatch, None)
-    assert m.interruptions == 1
-    # the same decision point, give or take the two runs' scheduling (the frame-exact check is the unit test above)
-    assert over_with_echo <= over_without + 3, (over_with_echo, over_without)
+    # How fast is a frame-exact question, answered by the unit test above (the caller is heard in their first voiced
+    # frame over the echo) and timed by bench.voice_resilience; comparing two real-time calls' frame counts here
+    # only measured the machine's scheduling.
 
 
 def test_a_transcript_of_the_agents_echo_is_not_taken_for_the_caller(voice_server, monkeypatch):
