@@ -6,7 +6,8 @@ Model.save() per row) of the first --naive-sample rows, its rate extrapolated; a
 file into a plain table with the file's columns (PostgreSQL; on SQLite one executemany INSERT instead).
 A third, the schema's floor: the file's valid unique rows, checked beforehand (untimed) by the import's own
 RowReader, COPY'd straight into the lead and hopper tables with their indexes and foreign keys (lead ids taken
-from the sequence in one statement per chunk; rolled back): the least any import into these tables can cost.
+from the sequence in one statement per chunk; rolled back): the least any import into these tables can cost; and
+the same into plain copies of the two tables (their columns and types, no index, no foreign key).
 Goals (issue 14): at least 40x the naive rate, at most 4x the raw COPY time, peak RSS under 400 MB at 1M rows.
 Also printed, to show where the time goes whatever the machine's load: this process's CPU and (PostgreSQL on this
 machine) the database server process's CPU, for the import and for the raw COPY.
@@ -191,10 +192,11 @@ def _copy_columns(model, given: dict[str, object], now) -> tuple[list[str], list
     return columns, values
 
 
-def floor_copy(campaign, path: str, chunk_rows: int) -> tuple[float, float | None]:
+def floor_copy(campaign, path: str, chunk_rows: int, bare: bool = False) -> tuple[float, float | None]:
     """(wall seconds, database server CPU seconds or None) to COPY the file's valid unique rows, prepared
     beforehand and untimed, straight into the lead and hopper tables with the product's indexes and foreign keys,
-    chunk by chunk, then roll back. PostgreSQL only; (nan, None) elsewhere.
+    chunk by chunk, then roll back. `bare`: into plain copies of the two tables instead (same columns and types,
+    no index, no key, no foreign key). PostgreSQL only; (nan, None) elsewhere.
 
     Lead ids come from the lead table's sequence (one statement per chunk), so the hopper rows need no lookup;
     no dedupe against the tables, no DNC lookup, no row errors: only what storing the rows costs."""
@@ -209,14 +211,17 @@ def floor_copy(campaign, path: str, chunk_rows: int) -> tuple[float, float | Non
     if connection.vendor != "postgresql":
         return float("nan"), None
     now = timezone.now()
-    with open(path, "rb") as f:
-        table = imports.read_lead_table(f.read(), campaign.default_region)
+    table = imports.read_lead_table(lambda: open(path, "rb"), campaign.default_region)
     mapping = imports.detect_mapping(table.headers, table.sample, campaign.default_region)
     reader = imports.RowReader(table.headers, mapping, campaign.default_region)
-    seen: set[str] = set()
-    wall = 0.0
-    server = 0.0
+    seen: set[int] = set()
+    wall = server = 0.0
+    lead_table, entry_table = Lead._meta.db_table, CampaignLead._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
+        if bare:
+            for name in (lead_table, entry_table):
+                cursor.execute(f"CREATE TABLE bench_bare_{name} (LIKE {name} INCLUDING DEFAULTS INCLUDING IDENTITY)")
+            lead_table, entry_table = f"bench_bare_{lead_table}", f"bench_bare_{entry_table}"
         lead_import = LeadImport.objects.create(campaign=campaign, original_name="floor.csv", mapping=mapping)
         lead_columns, lead_defaults = _copy_columns(Lead, {}, now)
         at = [lead_columns.index(c) for c in ROW_COLUMNS[1:-1]]
@@ -233,21 +238,19 @@ def floor_copy(campaign, path: str, chunk_rows: int) -> tuple[float, float | Non
                     row = reader.read(line, cells)
                 except imports.RowError:
                     continue
-                if row[1] not in seen:
-                    seen.add(row[1])
+                if (number := int(row[1][1:])) not in seen:
+                    seen.add(number)
                     rows.append(row)
             server_before, started = server_cpu_seconds(), time.perf_counter()
             cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, len(rows)])
             ids = [i for (i,) in cursor.fetchall()]
-            lead_sql = f"COPY {Lead._meta.db_table} (id, {', '.join(lead_columns)}) FROM STDIN"
-            with cursor.cursor.copy(lead_sql) as copy:
+            with cursor.cursor.copy(f"COPY {lead_table} (id, {', '.join(lead_columns)}) FROM STDIN") as copy:
                 values = list(lead_defaults)
-                for lead_id, row in zip(ids, rows):
-                    for i, v in zip(at, row[1:-1]):
+                for lead_id, row in zip(ids, rows, strict=True):
+                    for i, v in zip(at, row[1:-1], strict=True):
                         values[i] = v
                     copy.write_row((lead_id, *values))
-            entry_sql = f"COPY {CampaignLead._meta.db_table} ({', '.join(entry_columns)}) FROM STDIN"
-            with cursor.cursor.copy(entry_sql) as copy:
+            with cursor.cursor.copy(f"COPY {entry_table} ({', '.join(entry_columns)}) FROM STDIN") as copy:
                 for lead_id in ids:
                     entry_values[lead_at] = lead_id
                     copy.write_row(entry_values)
@@ -300,6 +303,7 @@ def main() -> None:
 
             campaign = Campaign.objects.create(name="Bench", slug="bench", script=script, caller_id="+14155550100")
             floor_seconds, floor_server_cpu = floor_copy(campaign, path, imports.CHUNK_ROWS)
+            bare_seconds, bare_server_cpu = floor_copy(campaign, path, imports.CHUNK_ROWS, bare=True)
             server_cpu = server_cpu_seconds()
             started, cpu_started = time.perf_counter(), time.process_time()
             with open(path, "rb") as f:
@@ -342,7 +346,9 @@ def main() -> None:
         if floor_server_cpu is not None:
             print(
                 f"the schema's floor, the checked rows COPY'd into the lead and hopper tables: {floor_seconds:.2f} s "
-                f"({floor_seconds / copy_seconds:.1f}x the raw COPY; server CPU {floor_server_cpu:.2f} s)"
+                f"({floor_seconds / copy_seconds:.1f}x the raw COPY; server CPU {floor_server_cpu:.2f} s); into plain "
+                f"copies of the two tables (no index, no foreign key): {bare_seconds:.2f} s "
+                f"({bare_seconds / copy_seconds:.1f}x; server CPU {bare_server_cpu:.2f} s)"
             )
         rate = args.rows / seconds
         result = {
@@ -358,6 +364,7 @@ def main() -> None:
             "floor_x_raw_copy_time": None if floor_server_cpu is None else round(floor_seconds / copy_seconds, 2),
             "x_floor_time": None if floor_server_cpu is None else round(seconds / floor_seconds, 2),
             "floor_server_cpu_seconds": None if floor_server_cpu is None else round(floor_server_cpu, 2),
+            "bare_floor_x_raw_copy_time": None if bare_server_cpu is None else round(bare_seconds / copy_seconds, 2),
             "peak_rss_mb": round(peak_rss_mb, 1),  # goal < 400 at 1,000,000 rows
             # Where the time goes, less sensitive to the machine's load than wall time: this process's CPU
             # (both its threads) and the database server's, for the import and for the raw COPY.

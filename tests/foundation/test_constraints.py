@@ -6,7 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from campaigns.models import CampaignLead
-from crm.models import Meeting
+from crm.models import Lead, Meeting
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +82,32 @@ def test_lead_columns_carry_no_prefix_search_index(on_postgres):
         indexes = dict(cursor.fetchall())
     assert not [name for name, definition in indexes.items() if "pattern_ops" in definition]
     assert {"lead_phone_unique", "lead_timezone", "lead_jurisdiction"} <= set(indexes)
+
+
+@pytest.mark.parametrize("model", [CampaignLead, Lead], ids=["hopper", "lead"])
+def test_no_index_is_a_leading_copy_of_another(model):
+    """Every imported row writes one entry per index of the lead and hopper tables: an index whose columns lead
+    another index (or a unique constraint) serves no query the longer one does not, so it must not exist."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    indexed = {name: c["columns"] for name, c in constraints.items() if c["index"] or c["unique"]}
+    redundant = [
+        (name, other)
+        for name, columns in indexed.items()
+        if not constraints[name]["unique"]
+        for other, longer in indexed.items()
+        if other != name and len(longer) > len(columns) and longer[: len(columns)] == columns
+    ]
+    assert not redundant
+
+
+def test_a_campaigns_hopper_rows_are_found_through_an_index(on_postgres):
+    """The dialer and the campaign pages filter the hopper by campaign: with the foreign key's own index gone, the
+    unique (campaign, lead) index still finds them without reading the table."""
+    if not on_postgres:
+        pytest.skip("EXPLAIN's plan shapes are PostgreSQL's")
+    campaign = factories.campaign()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan TO off")
+        plan = CampaignLead.objects.filter(campaign=campaign).only("id").explain()
+    assert "Seq Scan" not in plan and "Index" in plan, plan
