@@ -39,6 +39,8 @@ import signal
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 from bench import production_settings
@@ -260,6 +262,25 @@ def worker(index: int, campaign_ids: list[int], env: dict[str, str], stop, batch
         time.sleep(0.05)
 
 
+@contextmanager
+def running_workers(campaign_ids: list[int], env: dict[str, str], count: int, batch: int) -> Iterator[list]:
+    """`count` spawned `worker` processes claiming (`batch` leads at most) from `campaign_ids` and placing the
+    calls while the block runs; at its end each is told to stop, given 60 s to finish its lines, then killed."""
+    ctx = mp.get_context("spawn")
+    stop = ctx.Event()
+    procs = [ctx.Process(target=worker, args=(i, campaign_ids, env, stop, batch)) for i in range(count)]
+    for p in procs:
+        p.start()
+    try:
+        yield procs
+    finally:
+        stop.set()
+        for p in procs:
+            p.join(60)
+            if p.is_alive():
+                p.kill()
+
+
 def measure(campaign_id: int, started: float) -> dict:
     from django.db.models import Max, Min
 
@@ -363,20 +384,9 @@ def main() -> None:
     pacing.reset(campaign_id)
     log(f"full run: {args.workers} workers claim and place")
 
-    ctx = mp.get_context("spawn")
-    stop = ctx.Event()
     started = time.time()
-    procs = [ctx.Process(target=worker, args=(i, [campaign_id], env, stop, args.batch)) for i in range(args.workers)]
-    for p in procs:
-        p.start()
-    try:
+    with running_workers([campaign_id], env, args.workers, args.batch) as procs:
         killed, swept = supervise(procs, campaign_id, dialable, log)
-    finally:
-        stop.set()
-        for p in procs:
-            p.join(60)
-            if p.is_alive():
-                p.kill()
     result = measure(campaign_id, started)
     result.update(
         {

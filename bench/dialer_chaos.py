@@ -49,6 +49,12 @@ class Carrier:
         with self.cv:
             return len(self.due)
 
+    def __enter__(self) -> Carrier:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
     def stop(self) -> None:
         with self.cv:
             self.stopped = True
@@ -151,7 +157,6 @@ def count(emulator, leads: dict[str, tuple[str, str]], days: list[int], window: 
 def run_full(args, twilio, leads: list, dialable: int, env: dict[str, str], log) -> dict:
     """The full phase under faults: two campaigns sharing leads, workers claiming from both, the emulator
     failing a share of accepted dials, one worker SIGKILLed, worker connections terminated at 20/50/80 %."""
-    import multiprocessing as mp
     import os
     import signal
 
@@ -172,19 +177,12 @@ def run_full(args, twilio, leads: list, dialable: int, env: dict[str, str], log)
     twilio.chaos(args.chaos_share, ("5xx", "timeout"))
     carrier = Carrier(twilio, args.ring + args.hold)
     log(f"chaos run: {args.workers} workers, campaigns {campaigns} ({len(shared)} shared leads)")
-    ctx = mp.get_context("spawn")
-    stop = ctx.Event()
-    started = time.time()
-    procs = [
-        ctx.Process(target=base.worker, args=(i, campaigns, env, stop, args.batch)) for i in range(args.workers)
-    ]
-    for p in procs:
-        p.start()
     killed, terminated, marks, swept = None, [], [0.2, 0.5, 0.8], Counter()
-    last_calls, last_progress = 0, time.monotonic()
-    deadline = time.monotonic() + args.timeout
     hopper = CampaignLead.objects.filter(campaign_id__in=campaigns)
-    try:
+    started = time.time()
+    with carrier, base.running_workers(campaigns, env, args.workers, args.batch) as procs:  # workers first
+        last_calls, last_progress = 0, time.monotonic()
+        deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline:
             time.sleep(1.0)
             for k, v in sweep().items():
@@ -206,13 +204,6 @@ def run_full(args, twilio, leads: list, dialable: int, env: dict[str, str], log)
             idle = time.monotonic() - last_progress > (3 if calls else 60)  # workers take a while to start
             if in_flight == 0 and carrier.pending() == 0 and idle:
                 break
-    finally:
-        stop.set()
-        for p in procs:
-            p.join(60)
-            if p.is_alive():
-                p.kill()
-        carrier.stop()
     people = Lead.objects.filter(last_name=base.SLUG).values_list("phone", "timezone", "jurisdiction")
     result = count(twilio, {str(p): (z, j or "") for p, z, j in people}, list(range(7)), base.WINDOW)
     dialed = result.pop("dialed_call_ids")

@@ -9,11 +9,9 @@ same for one lead.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -21,6 +19,7 @@ from campaigns.models import Campaign, CampaignLead
 from crm.models import Call, Lead
 
 from . import jurisdictions, windows
+from .known_values import KnownValues
 
 DERIVE_BATCH = 5000
 DAY = dt.timedelta(hours=24)
@@ -54,43 +53,37 @@ def lead_zones(timezone_value: str, campaign: Campaign) -> list[ZoneInfo]:
     return [z for z in (windows._zone(n) for n in names) if z is not None]
 
 
-_pairs_cache: dict[int, tuple[float, list[tuple[str, str]]]] = {}
+_pairs_cache: KnownValues[tuple[str, str]] = KnownValues()
 
 
 def hopper_pairs(campaign: Campaign, *, fresh: bool = False) -> list[tuple[str, str]]:
     """Distinct (timezone, jurisdiction) among the campaign's dialable leads with a ruled jurisdiction, cached
     per process for DIALER_ZONE_CACHE_SECONDS (`fresh`: read now). Like the zone cache it only says which pairs
     are known: the claim judges a pair it has not seen row by row (`judge_unseen`)."""
-    ttl = settings.DIALER_ZONE_CACHE_SECONDS
-    hit = _pairs_cache.get(campaign.pk)
-    if not fresh and hit and ttl > 0 and time.monotonic() - hit[0] < ttl:
-        return hit[1]
-    pairs = list(
-        Lead.objects.filter(
-            campaign_entries__campaign=campaign,
-            campaign_entries__state__in=CampaignLead.DIALABLE_STATES,
-            jurisdiction__in=list(jurisdictions.RULES),
-        )
-        .order_by()
-        .values_list("timezone", "jurisdiction")
-        .distinct()
+    return _pairs_cache.get(
+        campaign.pk,
+        lambda: list(
+            Lead.objects.filter(
+                campaign_entries__campaign=campaign,
+                campaign_entries__state__in=CampaignLead.DIALABLE_STATES,
+                jurisdiction__in=list(jurisdictions.RULES),
+            )
+            .order_by()
+            .values_list("timezone", "jurisdiction")
+            .distinct()
+        ),
+        fresh=fresh,
     )
-    _pairs_cache[campaign.pk] = (time.monotonic(), pairs)
-    return pairs
 
 
 def note_pairs(campaign_id: int, pairs: set[tuple[str, str]]) -> None:
     """Add (timezone, jurisdiction) pairs a claim met that the cache had not seen."""
-    hit = _pairs_cache.get(campaign_id)
-    if hit is not None:
-        _pairs_cache[campaign_id] = (hit[0], sorted(set(hit[1]) | pairs))
+    _pairs_cache.add(campaign_id, pairs)
 
 
 def forget_cached(campaign_id: int | None = None) -> None:
-    if campaign_id is None:
-        _pairs_cache.clear()
-    else:
-        _pairs_cache.pop(campaign_id, None)
+    """Drop the cached (timezone, jurisdiction) pairs of one campaign, or of every campaign (None)."""
+    _pairs_cache.forget(campaign_id)
 
 
 def forbidden_now(campaign: Campaign, now: dt.datetime) -> Q | None:

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Iterable
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
-
 from campaigns.models import Campaign, CampaignLead
 from crm.models import Lead
+
+from .known_values import KnownValues
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ def lead_inside(lead: Lead, campaign: Campaign, now: dt.datetime) -> bool:
     return timezone_value_inside(lead.timezone, campaign, now)
 
 
-_values_cache: dict[int, tuple[float, list[str]]] = {}
+_values_cache: KnownValues[str] = KnownValues()
 
 
 def hopper_timezone_values(campaign: Campaign, *, fresh: bool = False) -> list[str]:
@@ -76,27 +75,23 @@ def hopper_timezone_values(campaign: Campaign, *, fresh: bool = False) -> list[s
     excludes known values outside the window in SQL and judges a value it has not seen yet row by row
     (`claims.claim_due_leads`), so a lead in a zone new to the hopper is claimable on the next tick.
     """
-    ttl = settings.DIALER_ZONE_CACHE_SECONDS
-    hit = _values_cache.get(campaign.pk)
-    if not fresh and hit and ttl > 0 and time.monotonic() - hit[0] < ttl:
-        return hit[1]
-    values = list(
-        Lead.objects.filter(
-            campaign_entries__campaign=campaign, campaign_entries__state__in=CampaignLead.DIALABLE_STATES
-        )
-        .order_by()
-        .values_list("timezone", flat=True)
-        .distinct()
+    return _values_cache.get(
+        campaign.pk,
+        lambda: list(
+            Lead.objects.filter(
+                campaign_entries__campaign=campaign, campaign_entries__state__in=CampaignLead.DIALABLE_STATES
+            )
+            .order_by()
+            .values_list("timezone", flat=True)
+            .distinct()
+        ),
+        fresh=fresh,
     )
-    _values_cache[campaign.pk] = (time.monotonic(), values)
-    return values
 
 
 def note_timezone_values(campaign_id: int, values: Iterable[str]) -> None:
     """Add values a claim met that the cache had not seen (so later claims exclude them in SQL if outside)."""
-    hit = _values_cache.get(campaign_id)
-    if hit is not None:
-        _values_cache[campaign_id] = (hit[0], sorted(set(hit[1]) | set(values)))
+    _values_cache.add(campaign_id, values)
 
 
 def outside_values(campaign: Campaign, now: dt.datetime, values: Iterable[str]) -> list[str]:
@@ -105,7 +100,5 @@ def outside_values(campaign: Campaign, now: dt.datetime, values: Iterable[str]) 
 
 
 def forget_cached_zones(campaign_id: int | None = None) -> None:
-    if campaign_id is None:
-        _values_cache.clear()
-    else:
-        _values_cache.pop(campaign_id, None)
+    """Drop the cached timezone values of one campaign, or of every campaign (None)."""
+    _values_cache.forget(campaign_id)

@@ -7,7 +7,7 @@ process-wide clients warm.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -108,21 +108,27 @@ def check_provider_settings() -> None:
         local_models.require("silero", "VOICE_VAD=silero")
 
 
+def listed_providers(kinds: Iterable[str] = tuple(SETTING_OF_KIND)) -> Iterator[tuple[str, str]]:
+    """(layer, provider name) of each provider the settings list for `kinds` ("stt", "llm", "tts"), layer by layer,
+    each layer's as `names` gives them (in order of preference, no repeats, "rehearsal" when the setting is empty)."""
+    for kind in kinds:
+        for name in names(kind):
+            yield kind, name
+
+
 def preload_providers() -> None:
     """Import every listed provider's module now (server start-up), so the first call, or the first failover to
     a provider no call has used yet, does not stall the event loop importing an SDK (seconds for some)."""
-    for kind in SETTING_OF_KIND:
-        for name in names(kind):
-            provider_class(kind, name)
+    for kind, name in listed_providers():
+        provider_class(kind, name)
 
 
 def warm_local_models() -> None:
     """Load the listed local models (Whisper, Piper) at start-up, checking their files, so the first call does not
     pay for it (about a second each). Raises ImproperlyConfigured when a packaged model file is not the pinned one."""
-    for kind in ("stt", "tts"):
-        for name in names(kind):
-            if name in local_models.MODULES:
-                provider_class(kind, name).warm()
+    for kind, name in listed_providers(("stt", "tts")):
+        if name in local_models.MODULES:
+            provider_class(kind, name).warm()
 
 
 def provider_class(kind: str, name: str | None = None) -> Any:
