@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from typing import Any
 
-from .faults import parse_fault_args
+from .faults import FaultBook, Recorder, parse_fault_args
 
 
 async def serve_forever(emulator: Any, port: int, label: str) -> None:
@@ -46,10 +46,16 @@ def setup_django() -> None:
 class WebSocketEmulator:
     """Lifecycle shared by the WebSocket vendor emulators: serve on 127.0.0.1, report the port and base URL.
 
-    Subclasses define `_handle(connection)` and `_check_request(connection, request)` (the handshake check).
+    Subclasses call `__init__(api_key)` (the key it accepts; it keeps a `recorder` and `faults`) and define
+    `_handle(connection)` and `_check_request(connection, request)` (the handshake check).
     """
 
     _server: Any = None
+
+    def __init__(self, api_key: str) -> None:
+        self.api_key = api_key
+        self.recorder = Recorder()
+        self.faults = FaultBook()
 
     async def start(self, port: int = 0):
         from websockets.asyncio.server import serve
