@@ -17,12 +17,11 @@ import phonenumbers
 from django.conf import settings
 from django.urls import reverse
 
-from crm.models import Call, Lead, Meeting, Turn
+from crm.models import Call, Lead, Turn
 from inbound.models import PhoneNumber, Ticket, Transfer
-from voice import metrics
 from voice.loopback import LoopbackServer
 from voice.providers.factory import check_provider_settings
-from voice.rehearsals import _p
+from voice.rehearsals import figures_json, turn_figures
 from voice.sim.inbound_personas import ROTATION, for_known_caller
 
 CALLER_WAIT_S = 300.0
@@ -49,17 +48,7 @@ class InboundReport:
 
     def as_json(self) -> dict[str, Any]:
         """The outbound rehearsal's keys plus `tickets`, `transfers` and `kb_answers`."""
-        return {
-            "calls": len(self.call_ids),
-            "outcomes": self.outcomes,
-            "meetings_booked": self.meetings_booked,
-            "turns": self.turns,
-            "agent_turns": self.agent_turns,
-            "caller_turns": self.caller_turns,
-            "timed_agent_turns": self.timed_agent_turns,
-            "interruptions": self.interruptions,
-            "v2v_ms": self.v2v_ms,
-            "overhead_ms": self.overhead_ms,
+        return figures_json(self) | {
             "tickets": self.tickets,
             "transfers": self.transfers,
             "kb_answers": self.kb_answers,
@@ -140,13 +129,6 @@ def rehearse_inbound(number: PhoneNumber, calls: int, timeout: float = 900.0) ->
 
 
 def summarise(number: PhoneNumber, call_ids: list[int], seconds: float) -> InboundReport:
-    from collections import Counter
-
-    rows = Call.objects.filter(pk__in=call_ids)
-    outcomes = Counter(o or "unfinished" for o in rows.values_list("outcome", flat=True))
-    agent_turns = Turn.objects.filter(call__in=call_ids, speaker=Turn.Speaker.AGENT)
-    v2v = [float(v) for v in agent_turns.filter(v2v_ms__isnull=False).values_list("v2v_ms", flat=True)]
-    overhead = [o for m in metrics.recent() if m.call_id in set(call_ids) for o in m.overhead_ms]
     kb = Turn.objects.filter(call__in=call_ids, speaker=Turn.Speaker.AGENT)
     answers = [e.get("answer", "") for e in (number.active_script_version.knowledge_base or [])] if \
         number.active_script_version else []
@@ -155,19 +137,10 @@ def summarise(number: PhoneNumber, call_ids: list[int], seconds: float) -> Inbou
         number=number,
         call_ids=call_ids,
         seconds=seconds,
-        outcomes=dict(sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
-        meetings_booked=Meeting.objects.filter(call__in=call_ids).count(),
-        turns=Turn.objects.filter(call__in=call_ids).count(),
-        agent_turns=agent_turns.count(),
-        caller_turns=Turn.objects.filter(call__in=call_ids, speaker=Turn.Speaker.CALLER).count(),
-        timed_agent_turns=len(v2v),
-        interruptions=agent_turns.filter(interrupted=True).count(),
-        v2v_ms=_p(v2v),
-        overhead_ms=_p(overhead),
         tickets=Ticket.objects.filter(call__in=call_ids).count(),
         transfers=Transfer.objects.filter(call__in=call_ids).count(),
         kb_answers=kb_answers,
-        unfinished=list(rows.filter(finalized_at__isnull=True).values_list("pk", flat=True)),
+        **turn_figures(call_ids),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -19,6 +19,9 @@ from crm.models import Call, Meeting, Turn
 from voice import metrics
 from voice.loopback import LoopbackServer
 from voice.providers.factory import check_provider_settings, preload_providers, warm_local_models
+
+if TYPE_CHECKING:
+    from voice.inbound_rehearsals import InboundReport
 
 
 @dataclass
@@ -39,18 +42,24 @@ class RehearsalReport:
     meetings: dict[str, int] = field(default_factory=dict)  # reminder/follow-up campaigns: MeetingChange counts
 
     def as_json(self) -> dict[str, Any]:
-        return self.meetings | {
-            "calls": len(self.call_ids),
-            "outcomes": self.outcomes,
-            "meetings_booked": self.meetings_booked,
-            "turns": self.turns,
-            "agent_turns": self.agent_turns,
-            "caller_turns": self.caller_turns,
-            "timed_agent_turns": self.timed_agent_turns,
-            "interruptions": self.interruptions,
-            "v2v_ms": self.v2v_ms,
-            "overhead_ms": self.overhead_ms,
-        }
+        return self.meetings | figures_json(self)
+
+
+def figures_json(report: RehearsalReport | InboundReport) -> dict[str, Any]:
+    """The `--json` keys every rehearsal report has: `calls` (how many were placed) and its `turn_figures` but
+    `unfinished`."""
+    return {
+        "calls": len(report.call_ids),
+        "outcomes": report.outcomes,
+        "meetings_booked": report.meetings_booked,
+        "turns": report.turns,
+        "agent_turns": report.agent_turns,
+        "caller_turns": report.caller_turns,
+        "timed_agent_turns": report.timed_agent_turns,
+        "interruptions": report.interruptions,
+        "v2v_ms": report.v2v_ms,
+        "overhead_ms": report.overhead_ms,
+    }
 
 
 def _p(values: list[float]) -> dict[str, float]:
@@ -130,27 +139,40 @@ def _pause_after_the_rehearsal(campaign: Campaign) -> None:
 
 
 def summarise(campaign: Campaign, call_ids: list[int], seconds: float) -> RehearsalReport:
+    return RehearsalReport(
+        campaign=campaign,
+        call_ids=call_ids,
+        seconds=seconds,
+        meetings=meeting_counts(campaign, call_ids),
+        **turn_figures(call_ids),
+    )
+
+
+def turn_figures(call_ids: list[int]) -> dict[str, Any]:
+    """The figures every rehearsal report gives for the calls `call_ids`, keyed by the report's field names.
+
+    `outcomes`: calls per outcome ("unfinished" for none yet), most first; `meetings_booked`; `turns`,
+    `agent_turns`, `caller_turns` (saved turns); `timed_agent_turns` (agent turns with a voice-to-voice time);
+    `interruptions` (agent turns cut short); `v2v_ms` and `overhead_ms`: {"p50", "p95"} in milliseconds, 0.0 with
+    no sample (overhead from this process's recent call metrics); `unfinished`: ids of the calls not finalized.
+    """
     rows = Call.objects.filter(pk__in=call_ids)
     outcomes = Counter(o or "unfinished" for o in rows.values_list("outcome", flat=True))
     agent_turns = Turn.objects.filter(call__in=call_ids, speaker=Turn.Speaker.AGENT)
     v2v = [float(v) for v in agent_turns.filter(v2v_ms__isnull=False).values_list("v2v_ms", flat=True)]
     overhead = [o for m in metrics.recent() if m.call_id in set(call_ids) for o in m.overhead_ms]
-    return RehearsalReport(
-        campaign=campaign,
-        call_ids=call_ids,
-        seconds=seconds,
-        outcomes=dict(sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
-        meetings_booked=Meeting.objects.filter(call__in=call_ids).count(),
-        turns=Turn.objects.filter(call__in=call_ids).count(),
-        agent_turns=agent_turns.count(),
-        caller_turns=Turn.objects.filter(call__in=call_ids, speaker=Turn.Speaker.CALLER).count(),
-        timed_agent_turns=len(v2v),
-        interruptions=agent_turns.filter(interrupted=True).count(),
-        v2v_ms=_p(v2v),
-        overhead_ms=_p(overhead),
-        unfinished=list(rows.filter(finalized_at__isnull=True).values_list("pk", flat=True)),
-        meetings=meeting_counts(campaign, call_ids),
-    )
+    return {
+        "outcomes": dict(sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "meetings_booked": Meeting.objects.filter(call__in=call_ids).count(),
+        "turns": Turn.objects.filter(call__in=call_ids).count(),
+        "agent_turns": agent_turns.count(),
+        "caller_turns": Turn.objects.filter(call__in=call_ids, speaker=Turn.Speaker.CALLER).count(),
+        "timed_agent_turns": len(v2v),
+        "interruptions": agent_turns.filter(interrupted=True).count(),
+        "v2v_ms": _p(v2v),
+        "overhead_ms": _p(overhead),
+        "unfinished": list(rows.filter(finalized_at__isnull=True).values_list("pk", flat=True)),
+    }
 
 
 def meeting_counts(campaign: Campaign, call_ids: list[int]) -> dict[str, int]:

@@ -17,25 +17,20 @@ Standalone: `python -m tests.emulators.anthropic_messages --port 8104 [--first-t
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
-import inspect
-import itertools
 import json
 import re
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .faults import Fault, FaultBook, Recorder, parse_fault_args
-from .openai_chat import ClientGone, Reply, _pause, _read_request, default_summary
-from .standalone import serve_forever, setup_django
+from .faults import Fault
+from .http11 import ClientGone, HttpEmulator, Reply, pause, send_chunk, send_json
+from .openai_chat import default_summary
+from .standalone import command_line, run, setup_django
 
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
-           500: "Internal Server Error", 503: "Service Unavailable", 529: "Overloaded"}
+MALFORMED = b'event: content_block_delta\ndata: {"type": "content_block_delta", "index": \n\n'  # cut short
 
 
 def body_errors(body: Any) -> list[str]:
@@ -100,7 +95,7 @@ def body_errors(body: Any) -> list[str]:
     return errors
 
 
-class AnthropicEmulator:
+class AnthropicEmulator(HttpEmulator):
     """A scriptable Messages API. `replies` are used in order, then `responder`, then a default."""
 
     def __init__(
@@ -113,70 +108,16 @@ class AnthropicEmulator:
         token_rate: float = 200.0,
         summarizer: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
-        self.api_key = api_key
+        super().__init__(api_key=api_key, replies=replies, responder=responder,
+                         first_token_delay=first_token_delay, token_rate=token_rate)
         self.summarizer = summarizer or default_summary_input
-        self.replies: deque[Reply] = deque(replies)
-        self.responder = responder
-        self.first_token_delay = first_token_delay
-        self.token_rate = token_rate
-        self.recorder = Recorder()
-        self.faults = FaultBook()
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._handlers: set[asyncio.Task[None]] = set()
-        self._ids = itertools.count(1)
-
-    async def start(self, port: int = 0) -> AnthropicEmulator:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", port)
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            for writer in list(self._writers):
-                writer.transport.abort()
-            if self._handlers:
-                await asyncio.wait(list(self._handlers), timeout=1)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), timeout=1)
-
-    async def __aenter__(self) -> AnthropicEmulator:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return self._server.sockets[0].getsockname()[1]
 
     @property
     def url(self) -> str:
         """What `ANTHROPIC_BASE_URL` should be set to (the SDK adds `/v1/messages`)."""
         return f"http://127.0.0.1:{self.port}"
 
-    def requests(self) -> list[dict[str, Any]]:
-        return [r["body"] for r in self.recorder.of("request")]
-
     # --- HTTP/1.1 -----------------------------------------------------------------------------
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
-        try:
-            while True:
-                request = await _read_request(reader)
-                if request is None or not await self._dispatch(request, reader, writer):
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError, ClientGone):
-            pass
-        finally:
-            self._writers.discard(writer)
-            self._handlers.discard(task)
-            writer.close()
-
     async def _dispatch(self, request: dict[str, Any], reader: asyncio.StreamReader,
                         writer: asyncio.StreamWriter) -> bool:
         method, path, headers = request["method"], request["path"], request["headers"]
@@ -224,14 +165,6 @@ class AnthropicEmulator:
             return True
         return await self._stream(body, reply, writer, reader, fault, user)
 
-    async def _reply_for(self, body: dict[str, Any]) -> Reply:
-        if self.replies:
-            return self.replies.popleft()
-        if self.responder is not None:
-            reply = self.responder(body)
-            return await reply if inspect.isawaitable(reply) else reply
-        return Reply(text="Okay.")
-
     def _tool_uses(self, reply: Reply) -> list[dict[str, Any]]:
         return [{"type": "tool_use", "id": call.get("id") or f"toolu_emu{next(self._ids):06d}", "name": call["name"],
                  "input": call.get("arguments", {})} for call in reply.tool_calls]
@@ -257,20 +190,15 @@ class AnthropicEmulator:
         sent = 0  # deltas sent
         rate = reply.token_rate or self.token_rate
         try:
-            await _pause(reader, self.first_token_delay)
+            await pause(reader, self.first_token_delay)
             for name, data in events:
                 is_delta = name == "content_block_delta"
                 if fault is not None and (sent >= fault.after and is_delta or name == "message_stop"):
-                    if fault.kind == "close_mid_stream":
-                        self.recorder.record("fault", kind="close_mid_stream", user=user, sent=sent)
-                        writer.transport.abort()
+                    if not await self._break_stream(fault, writer, user, sent, MALFORMED):
                         return False
-                    if fault.kind == "malformed":
-                        self.recorder.record("fault", kind="malformed", user=user, sent=sent)
-                        await _send_raw(writer, "content_block_delta", '{"type": "content_block_delta", "index": ')
-                        fault = None
+                    fault = None
                 if is_delta and sent:
-                    await _pause(reader, 1 / rate)
+                    await pause(reader, 1 / rate)
                 await _send_raw(writer, name, data if isinstance(data, str) else json.dumps(data))
                 sent += is_delta
             writer.write(b"0\r\n\r\n")
@@ -306,14 +234,6 @@ class AnthropicEmulator:
         events.append(("message_stop", {"type": "message_stop"}))
         return events
 
-    async def _hang(self, reader: asyncio.StreamReader, user: Any) -> None:
-        """Never answer: hold the request until the client gives up."""
-        self.recorder.record("fault", kind="never_answer", user=user)
-        while not reader.at_eof():
-            await asyncio.sleep(0.01)
-        self.recorder.record("client_closed", user=user, sent=0)
-        raise ClientGone
-
 
 def default_summary_input(schema: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     """The forced summary tool's input, filled as the OpenAI emulator fills its structured output."""
@@ -339,18 +259,11 @@ def overloaded_mid_stream(text: str) -> list[tuple[str, Any]]:
 # --- wire helpers -------------------------------------------------------------------------------
 async def _send_json(writer: asyncio.StreamWriter, status: int, payload: dict[str, Any],
                      extra: dict[str, str] | None = None) -> None:
-    data = json.dumps(payload).encode()
-    head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}", "Content-Type: application/json",
-            f"Content-Length: {len(data)}", "Connection: keep-alive", "request-id: req_emulator"]
-    head += [f"{k}: {v}" for k, v in (extra or {}).items()]
-    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
-    await writer.drain()
+    await send_json(writer, status, payload, {"request-id": "req_emulator", **(extra or {})})
 
 
 async def _send_raw(writer: asyncio.StreamWriter, event: str, data: str) -> None:
-    frame = f"event: {event}\ndata: {data}\n\n".encode()
-    writer.write(f"{len(frame):x}\r\n".encode() + frame + b"\r\n")
-    await writer.drain()
+    await send_chunk(writer, f"event: {event}\ndata: {data}\n\n".encode())
 
 
 def _error(kind: str, message: str) -> dict[str, Any]:
@@ -358,22 +271,16 @@ def _error(kind: str, message: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--api-key", default="emulator-key")
+    parser = command_line(__doc__, "kind[:after_deltas], applied to each request")
     parser.add_argument("--first-token-delay", type=float, default=0.0)
     parser.add_argument("--token-rate", type=float, default=200.0, help="tokens per second after the first")
-    parser.add_argument("--fault", action="append", default=[], help="kind[:after_deltas], applied to each request")
     args = parser.parse_args(argv)
     from .rehearsal import scripted_claude_reply
 
     setup_django()
     emulator = AnthropicEmulator(api_key=args.api_key, responder=scripted_claude_reply,
                                  first_token_delay=args.first_token_delay, token_rate=args.token_rate)
-    for kind, after in parse_fault_args(args.fault):
-        emulator.faults.arm(kind, after=after, times=10**9)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(emulator, args.port, "anthropic"))
+    run(emulator, args.port, "anthropic", args.fault)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,7 @@ Standalone: `python -m tests.emulators.assemblyai --port 8106`.
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
 import json
 import time
 import uuid
@@ -40,13 +38,12 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request
 
-from .faults import Fault, FaultBook, Recorder, parse_fault_args
+from .caption_timeline import CaptionTimeline
+from .faults import Fault
 from .mulaw import rms
-from .standalone import WebSocketEmulator, serve_forever
+from .standalone import WebSocketEmulator, command_line, run
 
 ENCODINGS = {"pcm_s16le": 2, "pcm_mulaw": 1}
-MID_CALL_S = 0.5  # a session whose audio starts this far into the call was opened mid-call
-SETTLE_S = 0.3  # a mid-call session's replayed burst is over this long after its first audio
 MODELS = {"universal-streaming-english", "universal-streaming-multilingual", "u3-rt-pro"}
 TRUE = {"true", "True", "1"}
 
@@ -71,15 +68,13 @@ class AssemblyAIEmulator(WebSocketEmulator):
                  caption_source: Callable[[Session], AsyncIterator[dict[str, Any]] | None] | None = None,
                  energy_threshold: float = 400.0, seconds_per_word: float = 0.25, heartbeat_every: float = 1.0,
                  format_delay: float = 0.0) -> None:
-        self.api_key = api_key
+        super().__init__(api_key)
         self.utterances: deque[str] = deque(utterances)
         self.caption_source = caption_source
         self.energy_threshold = energy_threshold
         self.seconds_per_word = seconds_per_word
         self.heartbeat_every = heartbeat_every
         self.format_delay = format_delay
-        self.recorder = Recorder()
-        self.faults = FaultBook()
         self.sessions: list[Session] = []
 
     def _check_request(self, connection: ServerConnection, request: Request):
@@ -136,15 +131,8 @@ class Session:
         self.heard = 0  # words of the current turn whose end has been heard
         self.in_speech = False
         self.last_voice = 0.0
-        self.captions: deque[dict[str, Any]] = deque()
+        self.timeline = CaptionTimeline()  # caption mode: the rehearsal callee's words, on this session's clock
         self.caption: dict[str, Any] | None = None
-        # where this session's audio starts on the call's clock (s): 0 for a session opened with the call; for one
-        # opened mid-call (a failover replaying unfinalized audio) learned from the captions' wall times
-        self.origin = 0.0
-        self.call_start_wall: float | None = None
-        self._origin_estimate = float("inf")
-        self._first_audio_wall: float | None = None
-        self._aligned = False
         self.audio: list[bytes] = []
 
     async def run(self) -> None:
@@ -158,7 +146,7 @@ class Session:
             await self._send({"type": "Begin", "id": self.id, "expires_at": int(time.time()) + 3600})
             source = self.emulator.caption_source(self) if self.emulator.caption_source else None
             if source is not None:
-                tasks.append(asyncio.create_task(self._follow(source)))
+                tasks.append(asyncio.create_task(self.timeline.follow(source)))
             if self.heartbeat:
                 tasks.append(asyncio.create_task(self._beat()))
             async for raw in self.ws:
@@ -187,32 +175,6 @@ class Session:
         finally:
             for task in tasks:
                 task.cancel()
-
-    async def _follow(self, source: AsyncIterator[dict[str, Any]]) -> None:
-        async for caption in source:
-            if caption.get("at") is not None and self.call_start_wall is None:
-                self.call_start_wall = caption["at"] - (caption["start_chunk"] - 1) * 0.020
-            if caption.get("words"):
-                self.captions.append(caption)
-
-    def _align(self) -> bool:
-        """Place this session on the call's clock (as tests/emulators/deepgram.py `_align`); False while a replayed
-        burst of audio is still arriving."""
-        wall = time.time()
-        if self._first_audio_wall is None:
-            self._first_audio_wall = wall
-        if self.call_start_wall is None:
-            return True
-        self._origin_estimate = min(self._origin_estimate, (wall - self.call_start_wall) - self.clock)
-        if self._origin_estimate < MID_CALL_S:
-            self._aligned = True
-            return True
-        if wall - self._first_audio_wall < SETTLE_S:
-            return False
-        self._aligned, self.origin = True, self._origin_estimate
-        self.captions = deque(c for c in self.captions
-                              if (c["start_chunk"] - 1) * 0.02 + c["words"][-1][2] / 1000 > self.origin)
-        return True
 
     async def _beat(self) -> None:
         while True:
@@ -246,12 +208,12 @@ class Session:
             await self._end_turn()
 
     async def _on_captioned_audio(self) -> None:
-        if not self._aligned and not self._align():
+        if not self.timeline.aligned and not self.timeline.align(self.clock):
             return
         now = self.clock
-        if self.caption is None and self.captions:
-            self.caption = self.captions.popleft()
-            base = (self.caption["start_chunk"] - 1) * 0.02 - self.origin
+        if self.caption is None and self.timeline.captions:
+            self.caption = self.timeline.captions.popleft()
+            base = (self.caption["start_chunk"] - 1) * 0.02 - self.timeline.origin
             self.words = [(w, base + s / 1000, base + e / 1000) for w, s, e in self.caption["words"]]
             self.heard, self.in_speech = 0, False
         if self.caption is None:
@@ -316,16 +278,8 @@ class Session:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--api-key", default="emulator-key")
-    parser.add_argument("--fault", action="append", default=[], help="kind[:after_turn_messages]")
-    args = parser.parse_args(argv)
-    emulator = AssemblyAIEmulator(api_key=args.api_key)
-    for kind, after in parse_fault_args(args.fault):
-        emulator.faults.arm(kind, after=after, times=10**9)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(emulator, args.port, "assemblyai"))
+    args = command_line(__doc__, "kind[:after_turn_messages]").parse_args(argv)
+    run(AssemblyAIEmulator(api_key=args.api_key), args.port, "assemblyai", args.fault)
 
 
 if __name__ == "__main__":

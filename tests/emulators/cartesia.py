@@ -9,10 +9,8 @@ Standalone: `python -m tests.emulators.cartesia --port 8103 [--first-byte-delay 
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
-import contextlib
 import functools
 import json
 import time
@@ -24,9 +22,9 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request
 
-from .faults import Fault, FaultBook, Recorder, parse_fault_args
+from .faults import Fault
 from .mulaw import SAMPLE_RATE, speech
-from .standalone import WebSocketEmulator, serve_forever
+from .tts import TtsContext, TtsEmulator, send, serve_command_line
 
 ENCODINGS = {"pcm_f32le": 4, "pcm_s16le": 2, "pcm_mulaw": 1, "pcm_alaw": 1}
 SAMPLE_RATES = {8000, 16000, 22050, 24000, 44100, 48000}
@@ -61,7 +59,7 @@ def request_errors(message: dict[str, Any]) -> list[str]:
     return errors
 
 
-class CartesiaEmulator(WebSocketEmulator):
+class CartesiaEmulator(TtsEmulator):
     def __init__(
         self,
         *,
@@ -71,14 +69,8 @@ class CartesiaEmulator(WebSocketEmulator):
         seconds_per_word: float = 0.3,
         chunk_seconds: float = 0.1,
     ) -> None:
-        self.api_key = api_key
-        self.first_byte_delay = first_byte_delay
-        self.realtime_factor = realtime_factor
-        self.seconds_per_word = seconds_per_word
-        self.chunk_seconds = chunk_seconds
-        self.recorder = Recorder()
-        self.faults = FaultBook()
-
+        super().__init__(api_key=api_key, first_byte_delay=first_byte_delay, realtime_factor=realtime_factor,
+                         seconds_per_word=seconds_per_word, chunk_seconds=chunk_seconds)
 
     def contexts(self) -> dict[str, list[dict[str, Any]]]:
         """Every context seen, with the generation requests it received, in order."""
@@ -117,8 +109,8 @@ class CartesiaEmulator(WebSocketEmulator):
                     if not isinstance(message, dict):
                         raise ValueError("not an object")
                 except ValueError:
-                    await _send(ws, {"type": "error", "done": True, "status_code": 400, "title": "Invalid JSON",
-                                     "message": "Could not parse the message."})
+                    await send(ws, {"type": "error", "done": True, "status_code": 400, "title": "Invalid JSON",
+                                    "message": "Could not parse the message."})
                     continue
                 context_id = message.get("context_id")
                 if message.get("cancel"):
@@ -129,8 +121,8 @@ class CartesiaEmulator(WebSocketEmulator):
                 errors = request_errors(message)
                 self.recorder.record("request", context_id=context_id, message=message, errors=errors)
                 if errors:
-                    await _send(ws, {"type": "error", "context_id": context_id, "done": True, "status_code": 400,
-                                     "title": "Invalid request", "message": "; ".join(errors)})
+                    await send(ws, {"type": "error", "context_id": context_id, "done": True, "status_code": 400,
+                                    "title": "Invalid request", "message": "; ".join(errors)})
                     continue
                 context = contexts.get(context_id)
                 if context is None or context.finished:
@@ -145,7 +137,7 @@ class CartesiaEmulator(WebSocketEmulator):
             self.recorder.record("disconnected")
 
 
-class _Context:
+class _Context(TtsContext):
     """One context's generation: pieces of transcript in, paced audio chunks out."""
 
     def __init__(self, emulator: CartesiaEmulator, ws: ServerConnection, context_id: str, first: dict[str, Any],
@@ -178,16 +170,13 @@ class _Context:
         self.finished = True
 
     async def _generate(self) -> None:
-        emulator = self.emulator
-        if self.fault is not None and self.fault.kind == "never_answer":
-            emulator.recorder.record("fault", kind="never_answer", context_id=self.context_id)
+        if not await self._first_byte():
             return
-        await asyncio.sleep(max(0.0, self.started + emulator.first_byte_delay - time.monotonic()))
         try:
             while (piece := await self.pieces.get()) is not None:
                 await self._speak(*piece)
-            await _send(self.ws, {"type": "done", "context_id": self.context_id, "done": True, "status_code": 206})
-            emulator.recorder.record("done", context_id=self.context_id, chunks=self.chunks_sent)
+            await send(self.ws, {"type": "done", "context_id": self.context_id, "done": True, "status_code": 206})
+            self.emulator.recorder.record("done", context_id=self.context_id, chunks=self.chunks_sent)
         except ConnectionClosed:
             pass
         finally:
@@ -203,14 +192,14 @@ class _Context:
         if words:
             await self._words_audio(words, flush_id)
         if flush_id is not None:
-            await _send(self.ws, {"type": "flush_done", "context_id": self.context_id, "done": False,
-                                  "flush_done": True, "flush_id": flush_id, "status_code": 206})
+            await send(self.ws, {"type": "flush_done", "context_id": self.context_id, "done": False,
+                                 "flush_done": True, "flush_id": flush_id, "status_code": 206})
 
     async def _words_audio(self, words: list[str], flush_id: int | None) -> None:
         emulator = self.emulator
         if self.timestamps:
             step = emulator.seconds_per_word
-            await _send(self.ws, {
+            await send(self.ws, {
                 "type": "timestamps", "context_id": self.context_id, "done": False, "status_code": 206,
                 "word_timestamps": {"words": words,
                                     "start": [round(self.clock + i * step, 3) for i in range(len(words))],
@@ -226,7 +215,7 @@ class _Context:
                      "data": base64.b64encode(data).decode(), "status_code": 206, "step_time": 1.0}
             if flush_id is not None:
                 chunk["flush_id"] = flush_id
-            await _send(self.ws, chunk)
+            await send(self.ws, chunk)
             self.chunks_sent += 1
             await asyncio.sleep(emulator.chunk_seconds / emulator.realtime_factor)
         self.clock += len(words) * emulator.seconds_per_word
@@ -238,32 +227,12 @@ class _Context:
             return audio
         return bytes(len(audio) * width * self.format["sample_rate"] // SAMPLE_RATE)
 
-    async def _fault(self) -> None:
-        assert self.fault is not None
-        kind, self.fault = self.fault.kind, None
-        self.emulator.recorder.record("fault", kind=kind, context_id=self.context_id)
-        if kind == "close_mid_stream":
-            self.ws.transport.abort()
-            raise ConnectionClosed(None, None)
-        await self.ws.send('{"type": "chunk", "context_id": "' + self.context_id + '", "data": "AAAA')
-
-
-async def _send(ws: ServerConnection, message: dict[str, Any]) -> None:
-    await ws.send(json.dumps(message))
+    def _malformed(self) -> str:
+        return '{"type": "chunk", "context_id": "' + self.context_id + '", "data": "AAAA'
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--api-key", default="emulator-key")
-    parser.add_argument("--first-byte-delay", type=float, default=0.0)
-    parser.add_argument("--fault", action="append", default=[], help="kind[:after_chunks], applied to each context")
-    args = parser.parse_args(argv)
-    emulator = CartesiaEmulator(api_key=args.api_key, first_byte_delay=args.first_byte_delay)
-    for kind, after in parse_fault_args(args.fault):
-        emulator.faults.arm(kind, after=after, times=10**9)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(emulator, args.port, "cartesia"))
+    serve_command_line(CartesiaEmulator, __doc__, "cartesia", argv)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ Standalone: `python -m tests.emulators.deepgram --port 8101 [--fault close_mid_s
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import datetime as dt
@@ -30,9 +29,10 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request
 
-from .faults import Fault, FaultBook, Recorder, parse_fault_args
+from .caption_timeline import CaptionTimeline
+from .faults import Fault
 from .mulaw import DECODE, FRAME, SAMPLE_RATE
-from .standalone import WebSocketEmulator, serve_forever, setup_django
+from .standalone import WebSocketEmulator, command_line, run, setup_django
 
 MODELS = {"nova-3", "nova-3-general", "nova-3-medical", "nova-2", "nova-2-general", "nova-2-phonecall", "nova",
           "enhanced", "base"}
@@ -83,7 +83,7 @@ class DeepgramEmulator(WebSocketEmulator):
         keep_audio: bool = True,
         silence_results_every: float = 1.0,
     ) -> None:
-        self.api_key = api_key
+        super().__init__(api_key)
         self.utterances: deque[str] = deque(utterances)
         self.captions = captions
         self.latency = latency
@@ -92,10 +92,7 @@ class DeepgramEmulator(WebSocketEmulator):
         self.energy_threshold = energy_threshold
         self.keep_audio = keep_audio
         self.silence_results_every = silence_results_every
-        self.recorder = Recorder()
-        self.faults = FaultBook()
         self.connections: list[ListenConnection] = []
-
 
     def next_utterance(self, consume: bool) -> str:
         if not self.utterances:
@@ -138,7 +135,7 @@ class DeepgramEmulator(WebSocketEmulator):
         followers = []
         if self.captions is not None:
             conn.captioned = True
-            followers = [asyncio.create_task(conn.follow(self.captions(tag)))
+            followers = [asyncio.create_task(conn.timeline.follow(self.captions(tag)))
                          for tag in conn.tags if not tag.startswith("parley-call-")]
         try:
             await conn.run()
@@ -152,10 +149,6 @@ def _json_response(connection: ServerConnection, status: HTTPStatus, code: str, 
     response = connection.respond(status, body)
     response.headers["Content-Type"] = "application/json"
     return response
-
-
-MID_CALL_S = 0.5  # a stream whose audio starts this far into the call was opened mid-call
-SETTLE_S = 0.3  # a mid-call stream's replayed burst is over this long after its first audio
 
 
 class ListenConnection:
@@ -191,17 +184,10 @@ class ListenConnection:
         self._pending = bytearray()
         # caption mode: the rehearsal callee's words, each [word, start_ms, end_ms] from its first chunk
         self.captioned = False
-        self.captions: deque[dict[str, Any]] = deque()
+        self.timeline = CaptionTimeline()
         self.caption: dict[str, Any] | None = None
         self.caption_heard = 0  # words of the current caption whose end has been heard
         self.caption_flushed = 0  # words already sent in a final (Finalize splits a caption)
-        # where this stream's audio starts on the call's clock: 0 for a stream opened with the call; for one opened
-        # mid-call (a reconnect or a failover replaying unfinalized audio) learned from the captions' wall times
-        self.origin_ms = 0.0
-        self.call_start_wall: float | None = None
-        self._origin_estimate = float("inf")
-        self._first_audio_wall: float | None = None
-        self._aligned = False
 
     @property
     def clock(self) -> float:
@@ -273,40 +259,15 @@ class ListenConnection:
             self._on_frame(frame)
         return False
 
-    async def follow(self, captions: AsyncIterator[dict[str, Any]]) -> None:
-        async for caption in captions:
-            if caption.get("at") is not None and self.call_start_wall is None:
-                self.call_start_wall = caption["at"] - (caption["start_chunk"] - 1) * 0.020
-            if caption.get("words"):
-                self.captions.append(caption)
-
-    def _base_ms(self, caption: dict[str, Any]) -> float:
-        """Where a caption's utterance starts on this stream's audio clock (ms)."""
-        return (caption["start_chunk"] - 1) * 20 - self.origin_ms
-
     def _align(self) -> bool:
-        """Place this stream on the call's clock; False while a replayed burst is still arriving.
-
-        The real service hears words in the audio; caption mode knows them by call time. A stream opened with the
-        call starts near call time 0 (origin 0, as before). One opened mid-call starts with a burst of replayed
-        audio, then live audio: once live audio flows, call time now minus audio received is its origin, and the
-        captions that ended before it were heard by an earlier stream (dropped here)."""
-        wall = time.time()
-        if self._first_audio_wall is None:
-            self._first_audio_wall = wall
-        if self.call_start_wall is None:
-            return True  # no caption yet: nothing to place; checked again on the next frame
-        self._origin_estimate = min(self._origin_estimate, (wall - self.call_start_wall) - self.clock)
-        if self._origin_estimate < MID_CALL_S:
-            self._aligned = True
-            return True
-        if wall - self._first_audio_wall < SETTLE_S:
+        """Place this stream on the call's clock (`CaptionTimeline.align`); a caption under way that ended before
+        a mid-call stream's origin is dropped too."""
+        if not self.timeline.align(self.clock):
             return False
-        self._aligned = True
-        self.origin_ms = self._origin_estimate * 1000
-        if self.caption is not None and self._base_ms(self.caption) + self.caption["words"][-1][2] <= 0:
-            self.caption = None
-        self.captions = deque(c for c in self.captions if self._base_ms(c) + c["words"][-1][2] > 0)
+        caption = self.caption
+        if caption is not None and self.timeline.aligned:
+            if self.timeline.base_ms(caption) + caption["words"][-1][2] <= 0:  # it ended before this stream began
+                self.caption = None
         return True
 
     def _on_frame(self, frame: bytes) -> None:
@@ -344,15 +305,15 @@ class ListenConnection:
 
     def _on_captioned_frame(self) -> None:
         """Caption mode: the words are known with their timings; the audio clock says when each is heard."""
-        if not self._aligned and not self._align():
+        if not self.timeline.aligned and not self._align():
             return
         now = self.clock
-        if self.caption is None and self.captions:
-            self.caption, self.caption_heard, self.caption_flushed = self.captions.popleft(), 0, 0
+        if self.caption is None and self.timeline.captions:
+            self.caption, self.caption_heard, self.caption_flushed = self.timeline.captions.popleft(), 0, 0
             self.in_speech = False
         caption = self.caption
         if caption is not None:
-            base_ms = self._base_ms(caption)
+            base_ms = self.timeline.base_ms(caption)
             words = caption["words"]
             at_ms = now * 1000 - base_ms
             if not self.in_speech and at_ms >= words[0][1]:
@@ -381,7 +342,7 @@ class ListenConnection:
 
     def _emit_caption_results(self, *, is_final: bool, speech_final: bool, from_finalize: bool = False) -> None:
         assert self.caption is not None
-        base = self._base_ms(self.caption)
+        base = self.timeline.base_ms(self.caption)
         spoken = self.caption["words"][self.caption_flushed : self.caption_heard]
         timings = [((base + w[1]) / 1000, (base + w[2]) / 1000) for w in spoken]
         self._emit_results([w[0] for w in spoken], is_final=is_final, speech_final=speech_final,
@@ -488,11 +449,8 @@ def _millis(value: str | None, default: int | None) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--api-key", default="emulator-key")
+    parser = command_line(__doc__, "kind[:after_frames], applied to each socket")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added before every server message")
-    parser.add_argument("--fault", action="append", default=[], help="kind[:after_frames], applied to each socket")
     parser.add_argument("--utterance", action="append", default=[], help="what the caller says, in order")
     args = parser.parse_args(argv)
     emulator = DeepgramEmulator(api_key=args.api_key, utterances=args.utterance, latency=args.latency,
@@ -503,10 +461,7 @@ def main(argv: list[str] | None = None) -> None:
         setup_django()
 
         emulator.captions = callee_captions
-    for kind, after in parse_fault_args(args.fault):
-        emulator.faults.arm(kind, after=after, times=10**9)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(emulator, args.port, "deepgram"))
+    run(emulator, args.port, "deepgram", args.fault)
 
 
 if __name__ == "__main__":

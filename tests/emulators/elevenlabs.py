@@ -20,7 +20,6 @@ Standalone: `python -m tests.emulators.elevenlabs --port 8105 [--first-byte-dela
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
 import contextlib
@@ -35,25 +34,20 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request
 
 from .cartesia import spoken
-from .faults import Fault, FaultBook, Recorder, parse_fault_args
+from .faults import Fault
 from .mulaw import SAMPLE_RATE
-from .standalone import WebSocketEmulator, serve_forever
+from .tts import TtsContext, TtsEmulator, send, serve_command_line
 
 OUTPUT_FORMATS = {"ulaw_8000": 1, "pcm_8000": 2, "pcm_16000": 2, "pcm_22050": 2, "pcm_24000": 2, "mp3_44100_128": 1}
 MAX_CONTEXTS = 5
 PATH_PREFIX, PATH_SUFFIX = "/v1/text-to-speech/", "/multi-stream-input"
 
 
-class ElevenLabsEmulator(WebSocketEmulator):
+class ElevenLabsEmulator(TtsEmulator):
     def __init__(self, *, api_key: str = "emulator-key", first_byte_delay: float = 0.0,
                  realtime_factor: float = 8.0, seconds_per_word: float = 0.3, chunk_seconds: float = 0.1) -> None:
-        self.api_key = api_key
-        self.first_byte_delay = first_byte_delay
-        self.realtime_factor = realtime_factor
-        self.seconds_per_word = seconds_per_word
-        self.chunk_seconds = chunk_seconds
-        self.recorder = Recorder()
-        self.faults = FaultBook()
+        super().__init__(api_key=api_key, first_byte_delay=first_byte_delay, realtime_factor=realtime_factor,
+                         seconds_per_word=seconds_per_word, chunk_seconds=chunk_seconds)
 
     def contexts(self) -> dict[str, list[dict[str, Any]]]:
         """Every context seen, with the messages sent to it, in order."""
@@ -86,7 +80,7 @@ class ElevenLabsEmulator(WebSocketEmulator):
         query = {k: v[-1] for k, v in parse_qs(urlsplit(request.path).query).items()}
         if headers.get("xi-api-key") != self.api_key:
             self.recorder.record("refused", code=1008)
-            await _send(ws, {"message": "Invalid API key", "error": "invalid_api_key", "code": 1008})
+            await send(ws, {"message": "Invalid API key", "error": "invalid_api_key", "code": 1008})
             await ws.close(1008, "Invalid API key")
             return
         self.recorder.record("connected", voice_id=urlsplit(request.path).path[len(PATH_PREFIX):-len(PATH_SUFFIX)],
@@ -100,7 +94,7 @@ class ElevenLabsEmulator(WebSocketEmulator):
                     if not isinstance(message, dict):
                         raise ValueError("not an object")
                 except ValueError:
-                    await _send(ws, {"message": "Invalid message", "error": "invalid_message", "code": 1007})
+                    await send(ws, {"message": "Invalid message", "error": "invalid_message", "code": 1007})
                     await ws.close(1007, "Invalid message")
                     return
                 self.recorder.record("message", **message)
@@ -119,8 +113,8 @@ class ElevenLabsEmulator(WebSocketEmulator):
                     continue
                 if context is None or context.closed:
                     if sum(not c.closed for c in contexts.values()) >= MAX_CONTEXTS:
-                        await _send(ws, {"message": "Maximum of 5 contexts per connection", "error": "max_contexts",
-                                         "code": 1008, "contextId": context_id})
+                        await send(ws, {"message": "Maximum of 5 contexts per connection", "error": "max_contexts",
+                                        "code": 1008, "contextId": context_id})
                         continue
                     fault = self.faults.take("stream", {"context_id": context_id, "message": message})
                     context = contexts[context_id] = _Context(self, ws, context_id, fmt, fault)
@@ -133,7 +127,7 @@ class ElevenLabsEmulator(WebSocketEmulator):
             self.recorder.record("disconnected")
 
 
-class _Context:
+class _Context(TtsContext):
     """One context: text is buffered, spoken when flushed, finished (isFinal) once closed and all spoken."""
 
     def __init__(self, emulator: ElevenLabsEmulator, ws: ServerConnection, context_id: str, fmt: str,
@@ -169,16 +163,13 @@ class _Context:
             self.pieces.put_nowait(None)
 
     async def _generate(self) -> None:
-        emulator = self.emulator
-        if self.fault is not None and self.fault.kind == "never_answer":
-            emulator.recorder.record("fault", kind="never_answer", context_id=self.context_id)
+        if not await self._first_byte():
             return
-        await asyncio.sleep(max(0.0, self.started + emulator.first_byte_delay - time.monotonic()))
         with contextlib.suppress(ConnectionClosed):
             while (piece := await self.pieces.get()) is not None:
                 await self._speak(piece)
-            await _send(self.ws, {"isFinal": True, "contextId": self.context_id})
-            emulator.recorder.record("final", context_id=self.context_id, chunks=self.chunks_sent)
+            await send(self.ws, {"isFinal": True, "contextId": self.context_id})
+            self.emulator.recorder.record("final", context_id=self.context_id, chunks=self.chunks_sent)
 
     async def _speak(self, piece: str) -> None:
         emulator = self.emulator
@@ -198,38 +189,18 @@ class _Context:
             step = max(1, int(len(data) / self.width / SAMPLE_RATE * 1000) // max(1, len(mine)))
             alignment = {"chars": mine, "charStartTimesMs": [i * step for i in range(len(mine))],
                          "charDurationsMs": [step] * len(mine)}
-            await _send(self.ws, {"audio": base64.b64encode(data).decode(), "isFinal": None,
-                                  "normalizedAlignment": alignment, "alignment": alignment,
-                                  "contextId": self.context_id})
+            await send(self.ws, {"audio": base64.b64encode(data).decode(), "isFinal": None,
+                                 "normalizedAlignment": alignment, "alignment": alignment,
+                                 "contextId": self.context_id})
             self.chunks_sent += 1
             await asyncio.sleep(emulator.chunk_seconds / emulator.realtime_factor)
 
-    async def _fault(self) -> None:
-        assert self.fault is not None
-        kind, self.fault = self.fault.kind, None
-        self.emulator.recorder.record("fault", kind=kind, context_id=self.context_id)
-        if kind == "close_mid_stream":
-            self.ws.transport.abort()
-            raise ConnectionClosed(None, None)
-        await self.ws.send('{"audio": "AAAA", "contextId": "' + self.context_id)
-
-
-async def _send(ws: ServerConnection, message: dict[str, Any]) -> None:
-    await ws.send(json.dumps(message))
+    def _malformed(self) -> str:
+        return '{"audio": "AAAA", "contextId": "' + self.context_id
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--api-key", default="emulator-key")
-    parser.add_argument("--first-byte-delay", type=float, default=0.0)
-    parser.add_argument("--fault", action="append", default=[], help="kind[:after_chunks], applied to each context")
-    args = parser.parse_args(argv)
-    emulator = ElevenLabsEmulator(api_key=args.api_key, first_byte_delay=args.first_byte_delay)
-    for kind, after in parse_fault_args(args.fault):
-        emulator.faults.arm(kind, after=after, times=10**9)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(emulator, args.port, "elevenlabs"))
+    serve_command_line(ElevenLabsEmulator, __doc__, "elevenlabs", argv)
 
 
 if __name__ == "__main__":

@@ -10,42 +10,20 @@ Standalone: `python -m tests.emulators.openai_chat --port 8102 [--first-token-de
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
-import inspect
-import itertools
 import json
 import re
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from .faults import Fault, FaultBook, Recorder, parse_fault_args
-from .standalone import serve_forever, setup_django
+from .faults import Fault
+from .http11 import ClientGone, HttpEmulator, Reply, pause, send_chunk, send_json
+from .standalone import command_line, run, setup_django
 
+MALFORMED = b'data: {"id": "chatcmpl-emu", "choices": [{"delta": {"content": \n\n'  # an SSE event cut short
 ROLES = {"system", "developer", "user", "assistant", "tool"}
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
-           500: "Internal Server Error", 503: "Service Unavailable"}
-
-
-@dataclass
-class Reply:
-    """One scripted assistant reply: text, tool calls (name and arguments: a dict, or a raw string), or both."""
-
-    text: str = ""
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    token_rate: float | None = None  # tokens per second for this reply; the emulator's rate when None
-    # A recorded stream, sent verbatim instead of the above: each item one SSE `data:` line (a dict as JSON, a
-    # string as is, e.g. "[DONE]"). The shapes of other OpenAI-compatible servers: tests/providers/stream_shapes/.
-    events: list[Any] | None = None
-
-
-class ClientGone(Exception):
-    pass
 
 
 def body_errors(body: Any) -> list[str]:
@@ -95,7 +73,7 @@ def body_errors(body: Any) -> list[str]:
     return errors
 
 
-class OpenAIEmulator:
+class OpenAIEmulator(HttpEmulator):
     """A scriptable OpenAI-compatible server. `replies` are used in order, then `responder`, then a default."""
 
     def __init__(
@@ -108,75 +86,19 @@ class OpenAIEmulator:
         first_token_delay: float = 0.0,
         token_rate: float = 200.0,
     ) -> None:
-        self.api_key = api_key
-        self.replies: deque[Reply] = deque(replies)
-        self.responder = responder
+        super().__init__(api_key=api_key, replies=replies, responder=responder,
+                         first_token_delay=first_token_delay, token_rate=token_rate)
         self.summarizer = summarizer or default_summary
-        self.first_token_delay = first_token_delay
-        self.token_rate = token_rate
-        self.recorder = Recorder()
-        self.faults = FaultBook()
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._handlers: set[asyncio.Task[None]] = set()
-        self._ids = itertools.count(1)
         from .openai_speech import SpeechEndpoint
 
         self.speech = SpeechEndpoint()  # POST /v1/audio/speech (tests/emulators/openai_speech.py)
-
-    async def start(self, port: int = 0) -> OpenAIEmulator:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", port)
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            for writer in list(self._writers):
-                writer.transport.abort()
-            if self._handlers:
-                await asyncio.wait(list(self._handlers), timeout=1)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), timeout=1)
-
-    async def __aenter__(self) -> OpenAIEmulator:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None
-        return self._server.sockets[0].getsockname()[1]
 
     @property
     def url(self) -> str:
         """What `OPENAI_BASE_URL` should be set to."""
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def requests(self) -> list[dict[str, Any]]:
-        return [r["body"] for r in self.recorder.of("request")]
-
     # --- HTTP/1.1 -----------------------------------------------------------------------------
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
-        task = asyncio.current_task()
-        assert task is not None
-        self._handlers.add(task)
-        try:
-            while True:
-                request = await _read_request(reader)
-                if request is None:
-                    return
-                if not await self._dispatch(request, reader, writer):
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError, ClientGone):
-            pass
-        finally:
-            self._writers.discard(writer)
-            self._handlers.discard(task)
-            writer.close()
-
     async def _dispatch(self, request: dict[str, Any], reader: asyncio.StreamReader,
                         writer: asyncio.StreamWriter) -> bool:
         """Answer one request; False when the connection must close."""
@@ -219,7 +141,7 @@ class OpenAIEmulator:
     async def _structured(self, body: dict[str, Any], writer: asyncio.StreamWriter, reader: asyncio.StreamReader,
                           fault: Fault | None) -> bool:
         if fault is not None and fault.kind == "never_answer":
-            await self._hang(reader, body)
+            await self._hang(reader, body.get("user"), of=0)
         content = json.dumps(self.summarizer(body))
         if fault is not None and fault.kind == "malformed":
             content = content[: len(content) // 2]
@@ -234,19 +156,11 @@ class OpenAIEmulator:
         self.recorder.record("completed", user=body.get("user"), structured=True)
         return True
 
-    async def _reply_for(self, body: dict[str, Any]) -> Reply:
-        if self.replies:
-            return self.replies.popleft()
-        if self.responder is not None:
-            reply = self.responder(body)
-            return await reply if inspect.isawaitable(reply) else reply
-        return Reply(text="Okay.")
-
     async def _stream(self, body: dict[str, Any], writer: asyncio.StreamWriter, reader: asyncio.StreamReader,
                       fault: Fault | None) -> bool:
         user = body.get("user")
         if fault is not None and fault.kind == "never_answer":
-            await self._hang(reader, body)
+            await self._hang(reader, body.get("user"), of=0)
         reply = await self._reply_for(body)
         if reply.events is not None:
             return await self._replay(reply.events, writer, user)
@@ -276,22 +190,17 @@ class OpenAIEmulator:
         self.recorder.record("stream_started", user=user)
         sent = 0
         try:
-            await _pause(reader, self.first_token_delay)
+            await pause(reader, self.first_token_delay)
             await _send_event(writer, chunk({"role": "assistant", "content": "", "refusal": None}))
             for delta in [*deltas, None]:
                 if fault is not None and (sent >= fault.after or delta is None):
-                    if fault.kind == "close_mid_stream":
-                        self.recorder.record("fault", kind="close_mid_stream", user=user, sent=sent)
-                        writer.transport.abort()
+                    if not await self._break_stream(fault, writer, user, sent, MALFORMED):
                         return False
-                    if fault.kind == "malformed":
-                        self.recorder.record("fault", kind="malformed", user=user, sent=sent)
-                        await _send_raw_event(writer, '{"id": "chatcmpl-emu", "choices": [{"delta": {"content": ')
-                        fault = None
+                    fault = None
                 if delta is None:
                     break
                 if sent:
-                    await _pause(reader, 1 / (reply.token_rate or self.token_rate))
+                    await pause(reader, 1 / (reply.token_rate or self.token_rate))
                 await _send_event(writer, chunk(delta))
                 sent += 1
             await _send_event(writer, chunk({}, finish))
@@ -326,14 +235,6 @@ class OpenAIEmulator:
         self.recorder.record("completed", user=user, sent=len(events))
         return True
 
-    async def _hang(self, reader: asyncio.StreamReader, body: dict[str, Any]) -> None:
-        """Never answer: hold the request until the client gives up."""
-        self.recorder.record("fault", kind="never_answer", user=body.get("user"))
-        while not reader.at_eof():
-            await asyncio.sleep(0.01)
-        self.recorder.record("client_closed", user=body.get("user"), sent=0, of=0)
-        raise ClientGone
-
 
 def default_summary(body: dict[str, Any]) -> dict[str, Any]:
     """Structured output that follows the requested schema: a short summary and the answers it can find."""
@@ -365,31 +266,9 @@ def _answer_after(lines: list[str], question: str) -> str | None:
 
 
 # --- wire helpers -------------------------------------------------------------------------------
-async def _read_request(reader: asyncio.StreamReader) -> dict[str, Any] | None:
-    line = await reader.readline()
-    if not line:
-        return None
-    method, target, _ = line.decode("latin-1").split(" ", 2)
-    headers: dict[str, str] = {}
-    while True:
-        raw = await reader.readline()
-        if raw in (b"\r\n", b"\n", b""):
-            break
-        name, _, value = raw.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0") or 0)
-    body = await reader.readexactly(length) if length else b""
-    return {"method": method, "path": target.split("?", 1)[0], "headers": headers, "body": body}
-
-
 async def _send_json(writer: asyncio.StreamWriter, status: int, payload: dict[str, Any],
                      extra: dict[str, str] | None = None) -> None:
-    data = json.dumps(payload).encode()
-    head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}", "Content-Type: application/json",
-            f"Content-Length: {len(data)}", "Connection: keep-alive", "x-request-id: req_emulator"]
-    head += [f"{k}: {v}" for k, v in (extra or {}).items()]
-    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
-    await writer.drain()
+    await send_json(writer, status, payload, {"x-request-id": "req_emulator", **(extra or {})})
 
 
 async def _send_event(writer: asyncio.StreamWriter, payload: dict[str, Any]) -> None:
@@ -397,21 +276,7 @@ async def _send_event(writer: asyncio.StreamWriter, payload: dict[str, Any]) -> 
 
 
 async def _send_raw_event(writer: asyncio.StreamWriter, data: str) -> None:
-    event = f"data: {data}\n\n".encode()
-    writer.write(f"{len(event):x}\r\n".encode() + event + b"\r\n")
-    await writer.drain()
-
-
-async def _pause(reader: asyncio.StreamReader, seconds: float) -> None:
-    """Wait, noticing at once when the client closes the connection (that is how cancellation is observed)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        if reader.at_eof():
-            raise ClientGone
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return
-        await asyncio.sleep(min(0.005, remaining))
+    await send_chunk(writer, f"data: {data}\n\n".encode())
 
 
 def _error(message: str, kind: str, code: str | None = None) -> dict[str, Any]:
@@ -419,23 +284,16 @@ def _error(message: str, kind: str, code: str | None = None) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--api-key", default="emulator-key")
+    parser = command_line(__doc__, "kind[:after_tokens], applied to each request")
     parser.add_argument("--first-token-delay", type=float, default=0.0)
     parser.add_argument("--token-rate", type=float, default=200.0, help="tokens per second after the first")
-    parser.add_argument("--fault", action="append", default=[], help="kind[:after_tokens], applied to each request")
     args = parser.parse_args(argv)
     from .rehearsal import scripted_reply
 
     setup_django()
-
     emulator = OpenAIEmulator(api_key=args.api_key, responder=scripted_reply,
                               first_token_delay=args.first_token_delay, token_rate=args.token_rate)
-    for kind, after in parse_fault_args(args.fault):
-        emulator.faults.arm(kind, after=after, times=10**9)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(emulator, args.port, "openai"))
+    run(emulator, args.port, "openai", args.fault)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from typing import Any
 
 from .cartesia import spoken
 from .faults import FaultBook, Recorder
+from .http11 import ClientGone, pause
 from .mulaw import DECODE
 
 MODELS = {"tts-1", "tts-1-hd", "gpt-4o-mini-tts"}
@@ -76,7 +77,7 @@ class SpeechEndpoint:
 
     async def answer(self, request: dict[str, Any], reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> bool:
-        from .openai_chat import ClientGone, _error, _pause, _send_json
+        from .openai_chat import _error, _send_json
 
         try:
             body = json.loads(request["body"] or b"null")
@@ -106,8 +107,8 @@ class SpeechEndpoint:
         try:
             if fault is not None and fault.kind == "never_answer":
                 self.recorder.record("fault", kind="never_answer", input=text)
-                await _pause(reader, 3600)
-            await _pause(reader, max(0.0, started + self.first_byte_delay - time.monotonic()))
+                await pause(reader, 3600)
+            await pause(reader, max(0.0, started + self.first_byte_delay - time.monotonic()))
             for offset in range(0, len(audio), size):
                 if fault is not None and sent >= fault.after:
                     self.recorder.record("fault", kind=fault.kind, input=text, sent=sent)
@@ -117,7 +118,7 @@ class SpeechEndpoint:
                     _chunk(writer, b"\x00")  # malformed: half a sample, then the body ends
                     break
                 if sent:
-                    await _pause(reader, self.chunk_seconds / self.realtime_factor)
+                    await pause(reader, self.chunk_seconds / self.realtime_factor)
                 _chunk(writer, audio[offset : offset + size])
                 await writer.drain()
                 sent += 1

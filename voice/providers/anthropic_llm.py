@@ -27,10 +27,10 @@ import httpx2
 from anthropic import AsyncAnthropic
 from django.conf import settings
 
+from voice.summaries import SUMMARY_INSTRUCTIONS, summary_from, summary_schema, transcript_text
 from voice.tool_arguments import UNPARSED
 
 from .base import CallContext, CallSummary, LLMEvent, ProviderError, TextDelta, ToolCall
-from .openai_llm import SUMMARY_INSTRUCTIONS, _speaker
 from .warm import client_for_loop
 
 log = logging.getLogger(__name__)
@@ -137,20 +137,10 @@ class AnthropicLLM:
 
     async def summarize(self, transcript: list[dict[str, str]], fields: list[dict[str, str]]) -> CallSummary:
         """A forced tool call (`tool_choice`) whose input schema is the summary, so the fields arrive as data."""
-        lines = "\n".join(f"{_speaker(turn)}: {turn.get('text') or turn.get('content') or ''}" for turn in transcript)
-        field_props = {f["field"]: {"type": ["string", "null"], "description": f.get("question", f["field"])}
-                       for f in fields}
-        schema = {
-            "type": "object",
-            "properties": {
-                "summary": {"type": "string", "description": "Two or three sentences for the rep."},
-                "fields": {"type": "object", "properties": field_props, "required": list(field_props)},
-            },
-            "required": ["summary", "fields"],
-        }
+        schema = summary_schema(fields)
         request: dict[str, Any] = {
             "model": self.model, "max_tokens": 1024, "system": SUMMARY_INSTRUCTIONS,
-            "messages": [{"role": "user", "content": lines or "(no one spoke)"}],
+            "messages": [{"role": "user", "content": transcript_text(transcript)}],
             "tools": [{"name": "call_summary", "description": "Record the call's summary.", "input_schema": schema}],
             "tool_choice": {"type": "tool", "name": "call_summary"},
         }
@@ -162,12 +152,7 @@ class AnthropicLLM:
             async with AsyncAnthropic(api_key=self.api_key, base_url=self.base_url or None, max_retries=2,
                                       timeout=self.summary_timeout) as client:
                 message = await client.messages.create(**request)
-            data = next(block.input for block in message.content if block.type == "tool_use")
-            answers = data.get("fields") or {}
-            return CallSummary(
-                summary=str(data["summary"]),
-                extracted={key: answers[key] for key in field_props if answers.get(key) not in (None, "")},
-            )
+            return summary_from(next(block.input for block in message.content if block.type == "tool_use"), fields)
         except anthropic.APIError as exc:
             raise ProviderError(f"Anthropic summary failed: {type(exc).__name__}: {exc}") from exc
         except (StopIteration, KeyError, TypeError, AttributeError) as exc:

@@ -23,18 +23,13 @@ import openai
 from django.conf import settings
 from openai import AsyncOpenAI
 
+from voice.summaries import SUMMARY_INSTRUCTIONS, summary_from, summary_schema, transcript_text
 from voice.tool_arguments import UNPARSED
 
 from .base import CallContext, CallSummary, LLMEvent, ProviderError, TextDelta, ToolCall
 from .warm import client_for_loop
 
 log = logging.getLogger(__name__)
-
-SUMMARY_INSTRUCTIONS = (
-    "You summarise a sales call for the rep who follows up. Write two or three plain sentences: who was "
-    "reached, what they said, what was agreed. Then fill each qualification field with the caller's own "
-    "answer, or null when the caller never answered it. Do not invent answers."
-)
 
 
 class OpenAILLM:
@@ -119,23 +114,11 @@ class OpenAILLM:
 
     async def summarize(self, transcript: list[dict[str, str]], fields: list[dict[str, str]]) -> CallSummary:
         """Structured output (a strict JSON schema) so the qualification fields arrive as data, not prose."""
-        lines = "\n".join(f"{_speaker(turn)}: {turn.get('text') or turn.get('content') or ''}" for turn in transcript)
-        field_props = {f["field"]: {"type": ["string", "null"], "description": f.get("question", f["field"])}
-                       for f in fields}
-        schema = {
-            "type": "object",
-            "properties": {
-                "summary": {"type": "string", "description": "Two or three sentences for the rep."},
-                "fields": {"type": "object", "properties": field_props, "required": list(field_props),
-                           "additionalProperties": False},
-            },
-            "required": ["summary", "fields"],
-            "additionalProperties": False,
-        }
+        schema = summary_schema(fields, closed=True)
         request: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": "system", "content": SUMMARY_INSTRUCTIONS},
-                         {"role": "user", "content": lines or "(no one spoke)"}],
+                         {"role": "user", "content": transcript_text(transcript)}],
             "response_format": {"type": "json_schema",
                                 "json_schema": {"name": "call_summary", "strict": True, "schema": schema}},
         }
@@ -147,12 +130,7 @@ class OpenAILLM:
             async with AsyncOpenAI(api_key=self.api_key, base_url=self.base_url or None, max_retries=2,
                                    timeout=self.summary_timeout) as client:
                 completion = await client.chat.completions.create(**request)
-            data = json.loads(completion.choices[0].message.content or "")
-            answers = data.get("fields") or {}
-            return CallSummary(
-                summary=str(data["summary"]),
-                extracted={key: answers[key] for key in field_props if answers.get(key) not in (None, "")},
-            )
+            return summary_from(json.loads(completion.choices[0].message.content or ""), fields)
         except openai.APIError as exc:
             raise ProviderError(f"OpenAI summary failed: {type(exc).__name__}: {exc}") from exc
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
@@ -234,11 +212,6 @@ def _opens_new(current: dict[str, str], call_id: str, name: str) -> bool:
     except ValueError:
         return False  # still inside the current call's arguments (LM Studio repeats ids on fragments)
     return True
-
-
-def _speaker(turn: dict[str, str]) -> str:
-    who = (turn.get("speaker") or turn.get("role") or "").lower()
-    return "Agent" if who in ("agent", "assistant") else "Caller"
 
 
 def _message(exc: openai.APIStatusError) -> str:
