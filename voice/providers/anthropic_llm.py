@@ -27,7 +27,7 @@ import httpx2
 from anthropic import AsyncAnthropic
 from django.conf import settings
 
-from voice.summaries import SUMMARY_INSTRUCTIONS, summary_from, summary_schema, transcript_text
+from voice.providers.summary_prompt import SUMMARY_INSTRUCTIONS, summary_from, summary_schema, transcript_text
 from voice.tool_arguments import UNPARSED
 
 from .base import CallContext, CallSummary, LLMEvent, ProviderError, TextDelta, ToolCall

@@ -23,7 +23,7 @@ import openai
 from django.conf import settings
 from openai import AsyncOpenAI
 
-from voice.summaries import SUMMARY_INSTRUCTIONS, summary_from, summary_schema, transcript_text
+from voice.providers.summary_prompt import SUMMARY_INSTRUCTIONS, summary_from, summary_schema, transcript_text
 from voice.tool_arguments import UNPARSED
 
 from .base import CallContext, CallSummary, LLMEvent, ProviderError, TextDelta, ToolCall
