@@ -39,7 +39,7 @@ from assemblyai.streaming.v3 import (
 )
 from django.conf import settings
 
-from .base import CallContext, ProviderError, SpeechStarted, STTEvent, Transcript, UtteranceEnd
+from .base import CallContext, ProviderError, SpeechStarted, STTEvent, Transcript, UtteranceEnd, drain
 
 log = logging.getLogger(__name__)
 
@@ -140,14 +140,8 @@ class AssemblyAIStream:
             chunk, self._pending = bytes(self._pending), bytearray()
             await self._client.stream(chunk)
 
-    async def events(self) -> AsyncIterator[STTEvent]:
-        while True:
-            item = await self._events.get()
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
+    def events(self) -> AsyncIterator[STTEvent]:
+        return drain(self._events)
 
     async def keep_alive(self) -> None:
         if self._failed is None and not self._closing:

@@ -5,13 +5,28 @@ these; `CallSession` only ever talks to these types. Audio is always mu-law 8 kH
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class ProviderError(Exception):
     """A vendor stream failed (socket dropped, refused, timed out, malformed): the call must end gracefully."""
+
+
+async def drain(queue: asyncio.Queue[T | ProviderError | None]) -> AsyncIterator[T]:
+    """What an adapter put on a stream's output `queue`, in order, until None (the stream ended); a ProviderError
+    put on it is raised here, where the session reads (`STTStream.events()`, `TTSStream.audio()`)."""
+    while True:
+        item = await queue.get()
+        if item is None:
+            return
+        if isinstance(item, ProviderError):
+            raise item
+        yield item
 
 
 # --- speech to text -------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from deepgram.listen.v1.types import (
 from django.conf import settings
 from websockets.exceptions import ConnectionClosed
 
-from .base import CallContext, ProviderError, SpeechStarted, STTEvent, Transcript, UtteranceEnd
+from .base import CallContext, ProviderError, SpeechStarted, STTEvent, Transcript, UtteranceEnd, drain
 from .warm import client_for_loop
 
 log = logging.getLogger(__name__)
@@ -132,14 +132,8 @@ class DeepgramStream:
                 await self._socket.send_media(audio)
                 self._last_sent = time.monotonic()
 
-    async def events(self) -> AsyncIterator[STTEvent]:
-        while True:
-            item = await self._events.get()
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
+    def events(self) -> AsyncIterator[STTEvent]:
+        return drain(self._events)
 
     async def keep_alive(self) -> None:
         await self._control("send_keep_alive")

@@ -23,7 +23,7 @@ from openai import AsyncOpenAI
 
 from voice.audio import pcm16_24k_to_ulaw
 
-from .base import AudioChunk, CallContext, ProviderError
+from .base import AudioChunk, CallContext, ProviderError, drain
 from .warm import client_for_loop
 
 log = logging.getLogger(__name__)
@@ -83,14 +83,8 @@ class OpenAISpeechReply:
             self._ended = True
             self._sentences.put_nowait(None)
 
-    async def audio(self) -> AsyncIterator[AudioChunk]:
-        while True:
-            item = await self._out.get()
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
+    def audio(self) -> AsyncIterator[AudioChunk]:
+        return drain(self._out)
 
     async def cancel(self) -> None:
         """Barge-in: stop reading (closing the HTTP stream) and drop everything not yet yielded."""

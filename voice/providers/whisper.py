@@ -33,7 +33,7 @@ from django.conf import settings
 
 from voice.audio import FRAME_MS, SAMPLE_RATE
 from voice.providers import local_models
-from voice.providers.base import CallContext, ProviderError, SpeechStarted, STTEvent, Transcript, UtteranceEnd
+from voice.providers.base import CallContext, ProviderError, SpeechStarted, STTEvent, Transcript, UtteranceEnd, drain
 from voice.providers.resample import resample, ulaw_to_float
 from voice.turns import TurnSettings, voice_activity
 
@@ -269,14 +269,8 @@ class WhisperSTTStream:
         if not task.cancelled() and isinstance(task.exception(), ProviderError) and not self._closed:
             self._events.put_nowait(task.exception())
 
-    async def events(self) -> AsyncIterator[STTEvent]:
-        while True:
-            item = await self._events.get()
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
+    def events(self) -> AsyncIterator[STTEvent]:
+        return drain(self._events)
 
     async def keep_alive(self) -> None:
         return None
