@@ -31,6 +31,15 @@ def _decode_sample(u: int) -> int:
 
 
 ULAW_TO_PCM: tuple[int, ...] = tuple(_decode_sample(u) for u in range(256))
+MIN_LOUD_SAMPLES = 12  # loud samples (of a 20 ms frame's 160) for the frame to count as voiced
+
+
+def loud_samples_table(floor: int) -> bytes:
+    """A `bytes.translate` table: 1 for each mu-law byte whose sample's magnitude is at least `floor` (16-bit PCM
+    units), else 0. `frame.translate(table).count(1) >= MIN_LOUD_SAMPLES` is the VADs' loudness gate."""
+    return bytes(1 if abs(s) >= floor else 0 for s in ULAW_TO_PCM)
+
+
 _LO = bytes((s & 0xFF) for s in ULAW_TO_PCM)
 _HI = bytes(((s >> 8) & 0xFF) for s in ULAW_TO_PCM)
 

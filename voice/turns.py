@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import webrtcvad
 from django.conf import settings
 
-from voice.audio import ULAW_TO_PCM, ulaw_to_pcm16
+from voice.audio import MIN_LOUD_SAMPLES, loud_samples_table, ulaw_to_pcm16
 
 BACKCHANNELS = frozenset(
     "uh-huh uh huh mm-hmm mhm mm hmm yeah yep yes yup right okay ok sure alright i see got it go on".split()
@@ -49,15 +49,14 @@ class TurnSettings:
 class VoiceActivity:
     """Speech or not, per 20 ms mu-law frame: webrtcvad, gated by loudness so speech ends without hangover."""
 
-    __slots__ = ("_vad", "_loud", "_min_loud")
+    __slots__ = ("_vad", "_loud")
 
     def __init__(self, mode: int = 2, floor: int = 400) -> None:
         self._vad = webrtcvad.Vad(mode)
-        self._loud = bytes(1 if abs(s) >= floor else 0 for s in ULAW_TO_PCM)
-        self._min_loud = 12
+        self._loud = loud_samples_table(floor)
 
     def is_speech(self, frame: bytes) -> bool:
-        if frame.translate(self._loud).count(1) < self._min_loud:
+        if frame.translate(self._loud).count(1) < MIN_LOUD_SAMPLES:
             return False
         return self._vad.is_speech(ulaw_to_pcm16(frame), 8000)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voice.audio import ULAW_TO_PCM
+from voice.audio import MIN_LOUD_SAMPLES, loud_samples_table
 from voice.providers import local_models
 from voice.providers.resample import ulaw_to_float
 
@@ -25,7 +25,7 @@ class SileroActivity:
         self._pending = np.zeros(0, dtype=np.float32)
         self._on, self._off = threshold, threshold - 0.15
         self._speaking = False
-        self._loud = bytes(1 if abs(s) >= floor else 0 for s in ULAW_TO_PCM)
+        self._loud = loud_samples_table(floor)
         self.last_probability = 0.0
 
     def is_speech(self, frame: bytes) -> bool:
@@ -35,4 +35,4 @@ class SileroActivity:
             p = self._vad.process(memoryview(window.data))
             self.last_probability = p
             self._speaking = p >= self._on if not self._speaking else p >= self._off
-        return self._speaking and frame.translate(self._loud).count(1) >= 12
+        return self._speaking and frame.translate(self._loud).count(1) >= MIN_LOUD_SAMPLES
