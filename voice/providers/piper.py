@@ -28,9 +28,9 @@ from django.conf import settings
 from voice.audio import SAMPLE_RATE
 from voice.providers import local_models
 from voice.providers.base import AudioChunk, CallContext, ProviderError
+from voice.providers.piecewise_tts import PiecewiseTTSStream
 from voice.providers.resample import float_to_ulaw, resample
 
-CHUNK_BYTES = 1600  # 200 ms of mu-law 8 kHz
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+")  # "Monday, at 5:00" breaks after the comma, never inside "5:00"
 MIN_CLAUSE_CHARS = 16  # shorter clauses are synthesised with the next one
 _CLAUSE = re.compile(r"([^,.;:!?]+)([,.;:!?]*)")
@@ -142,37 +142,16 @@ async def synthesize(text: str) -> bytes:
         raise ProviderError(f"piper: {exc!r}") from exc
 
 
-class PiperTTSStream:
-    def __init__(self) -> None:
-        self._texts: asyncio.Queue[str | None] = asyncio.Queue()
-        self._cancelled = False
-
-    async def push(self, text: str) -> None:
-        if not self._cancelled:
-            self._texts.put_nowait(text)
-
-    async def end(self) -> None:
-        self._texts.put_nowait(None)
-
-    async def cancel(self) -> None:
-        self._cancelled = True
-        self._texts.put_nowait(None)
-
+class PiperTTSStream(PiecewiseTTSStream):
     async def audio(self) -> AsyncIterator[AudioChunk]:
-        while not self._cancelled:
-            text = await self._texts.get()
-            if text is None or self._cancelled:
-                return
+        async for text in self.pieces():
             parts = clauses(text)
             for n, part in enumerate(parts):
                 audio = await synthesize(part)
-                last_part = n == len(parts) - 1
-                for i in range(0, len(audio), CHUNK_BYTES):
-                    if self._cancelled:
-                        return
-                    yield AudioChunk(audio[i : i + CHUNK_BYTES], boundary=last_part and i + CHUNK_BYTES >= len(audio))
-                if last_part and not audio:
-                    yield AudioChunk(b"", boundary=True)
+                for chunk in self.chunks(audio, boundary=n == len(parts) - 1):
+                    yield chunk
+                if self.cancelled:
+                    return
 
 
 class PiperTTS:

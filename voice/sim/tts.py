@@ -18,11 +18,11 @@ from django.conf import settings
 
 from voice.audio import pcm_to_ulaw
 from voice.providers.base import AudioChunk, CallContext
+from voice.providers.piecewise_tts import PiecewiseTTSStream
 from voice.sim import speech
 from voice.sim.latency import EmulatedLatency
 
 log = logging.getLogger(__name__)
-CHUNK_BYTES = 1600  # 200 ms of audio per chunk, as streaming vendors send
 ESPEAK_RATE = 22050
 
 
@@ -54,24 +54,12 @@ def espeak(text: str) -> bytes:
     return pcm_to_ulaw(resampled)
 
 
-class LocalTTSStream:
+class LocalTTSStream(PiecewiseTTSStream):
     def __init__(self, latency: EmulatedLatency, voice_index: int = 0) -> None:
+        super().__init__()
         self.latency = latency
         self.voice_index = voice_index
         self.engine = engine()
-        self._texts: asyncio.Queue[str | None] = asyncio.Queue()
-        self._cancelled = False
-
-    async def push(self, text: str) -> None:
-        if not self._cancelled:
-            self._texts.put_nowait(text)
-
-    async def end(self) -> None:
-        self._texts.put_nowait(None)
-
-    async def cancel(self) -> None:
-        self._cancelled = True
-        self._texts.put_nowait(None)
 
     async def _render(self, text: str) -> tuple[bytes, tuple]:
         if self.engine == "espeak":
@@ -85,23 +73,17 @@ class LocalTTSStream:
 
     async def audio(self) -> AsyncIterator[AudioChunk]:
         first = True
-        while not self._cancelled:
-            text = await self._texts.get()
-            if text is None or self._cancelled:
-                return
+        async for text in self.pieces():
             started = time.perf_counter()
             audio, words = await self._render(text)
             if first:
                 spent = time.perf_counter() - started
                 await asyncio.sleep(max(0.0, self.latency.tts_first_byte_ms / 1000 - spent))
                 first = False
-            for i in range(0, len(audio), CHUNK_BYTES):
-                if self._cancelled:
-                    return
-                last = i + CHUNK_BYTES >= len(audio)
-                yield AudioChunk(audio[i : i + CHUNK_BYTES], words=words if i == 0 else (), boundary=last)
-            if not audio:
-                yield AudioChunk(b"", boundary=True)
+            for chunk in self.chunks(audio, words):
+                yield chunk
+            if self.cancelled:
+                return
 
 
 class LocalTTS:
