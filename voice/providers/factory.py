@@ -97,10 +97,9 @@ def check_provider_settings() -> None:
                                 else f"{setting} lists {name}, which needs {key} to be set in the environment.")
     if problems:
         raise ImproperlyConfigured(" ".join(problems))
-    for kind, setting in SETTING_OF_KIND.items():  # a missing local extra: its own error, naming what to install
-        for name in names(kind):
-            if name in local_models.MODULES:
-                local_models.require(name, f"{setting}={name}")
+    for kind, name in listed_providers():  # a missing local extra: its own error, naming what to install
+        if name in local_models.MODULES:
+            local_models.require(name, f"{SETTING_OF_KIND[kind]}={name}")
     vad = getattr(settings, "VOICE_VAD", "webrtc")
     if vad not in VADS:
         raise ImproperlyConfigured(f"VOICE_VAD={vad!r} is not known; choose one of: {', '.join(VADS)}.")

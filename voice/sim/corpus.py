@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,28 +28,26 @@ class Utterance:
     path: str = ""  # the recording, for "debian"
 
 
-def _librivox() -> list[Utterance]:
+def _transcribed(folder: str, listing: str, name: Callable[[str], str]) -> list[Utterance]:
+    """The recordings a pocketsphinx-testdata transcription lists (`<s>words</s> (file id)` a line), as utterances
+    named `folder/name(file id)`; none when the package is not installed."""
     out = []
-    listing = POCKETSPHINX / "librivox" / "transcription"
-    if listing.is_file():
-        for line in listing.read_text().splitlines():
+    path = POCKETSPHINX / folder / listing
+    if path.is_file():
+        for line in path.read_text().splitlines():
             m = re.match(r"<s>(.*)</s>\s*\((\S+)\)", line.strip())
             if m:
-                path = POCKETSPHINX / "librivox" / f"{m.group(2)}.wav"
-                out.append(Utterance(f"librivox/{m.group(2)[-4:]}", " ".join(m.group(1).split()), "debian", str(path)))
+                wav = POCKETSPHINX / folder / f"{m.group(2)}.wav"
+                out.append(Utterance(f"{folder}/{name(m.group(2))}", " ".join(m.group(1).split()), "debian", str(wav)))
     return out
+
+
+def _librivox() -> list[Utterance]:
+    return _transcribed("librivox", "transcription", lambda file_id: file_id[-4:])
 
 
 def _cards() -> list[Utterance]:
-    out = []
-    listing = POCKETSPHINX / "cards" / "cards.transcription"
-    if listing.is_file():
-        for line in listing.read_text().splitlines():
-            m = re.match(r"<s>(.*)</s>\s*\((\S+)\)", line.strip())
-            if m:
-                path = POCKETSPHINX / "cards" / f"{m.group(2)}.wav"
-                out.append(Utterance(f"cards/{m.group(2)}", " ".join(m.group(1).split()), "debian", str(path)))
-    return out
+    return _transcribed("cards", "cards.transcription", lambda file_id: file_id)
 
 
 def _alsa() -> list[Utterance]:
