@@ -48,9 +48,14 @@ async def test_uvicorn_starts_with_a_strong_key(insecure):
 
 
 @pytest.mark.filterwarnings("ignore:DjangoFixup")
-def test_celery_worker_and_beat_exit_at_start_naming_secret_key(insecure):
+def test_celery_worker_and_beat_exit_at_start_naming_secret_key(insecure, monkeypatch):
     from celery import signals
 
+    from config.celery import app
+
+    # With a shared broker, so the refusal seen is the key's, not the missing broker's (the suite may run without
+    # REDIS_URL: Celery eager, in-memory broker).
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:6379/0")
     for signal in (signals.worker_init, signals.beat_init):
         with pytest.raises(SystemExit) as exited:
             signal.send(sender=None)
@@ -140,7 +145,13 @@ def test_a_wsgi_server_importing_the_app_exits_naming_secret_key():
 
 
 def test_a_celery_worker_exits_at_start_naming_secret_key():
-    result = _run("-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", "none", DEBUG="false")
+    # A shared broker named (Redis runs beside every Parley), so the worker gets as far as the key check.
+    import os
+
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    result = _run(
+        "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", "none", DEBUG="false", REDIS_URL=redis_url
+    )
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert any("Refusing to start: SECRET_KEY" in line for line in output.splitlines()), output
