@@ -9,7 +9,10 @@
 - An operation that fails with OperationalError/InterfaceError (connection lost, server restarting) is retried
   on a fresh connection with exponential backoff until VOICE_DB_DEADLINE_S (default 10 s) has passed since
   the first try; then the last error is raised. Other errors are raised at once. Operations must therefore be
-  safe to run again (the voice loop's are: claims are conditional, turns have a unique (call, index)).
+  safe to run again: a write is one transaction (a try that failed part way leaves nothing behind) and
+  recognises its own committed work (a try whose COMMIT went through but whose acknowledgement was lost), as
+  `records.claim_media` (its claim's time is taken before the first try), `records.save_call_end` and
+  `records.save_turns` (unique (call, index)) do; tests/voice/test_retried_writes.py plays both failures.
 - `shutdown()` closes every pool thread's connections and stops the pool (the voice process calls it at exit).
 """
 from __future__ import annotations

@@ -13,6 +13,7 @@ import gc
 import logging
 
 from django.conf import settings
+from django.utils import timezone
 
 from voice import db, drain, records
 from voice import media_streams as ms
@@ -75,7 +76,7 @@ async def _claim(call_id: int, start: ms.Start) -> str:
     """Why this `start` may not open the call's stream, or "" when the stream now owns the call."""
     if start.account_sid != expected_account_sid():
         return f"call {call_id}: start names another account"
-    if not await db.run(records.claim_media, call_id, start.call_sid):
+    if not await db.run(records.claim_media, call_id, start.call_sid, timezone.now()):
         return f"call {call_id}: stream already claimed, call not live, or callSid not the call's"
     return ""
 

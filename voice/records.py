@@ -2,6 +2,7 @@
 only when a call starts, a turn ends and the call ends (never per frame)."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,9 +123,12 @@ def about_meeting(call: Call, context: CallContext) -> None:
 
 
 def mark_media_started(call_id: int) -> None:
+    """The session's audio started: media_started_at (and answered_at when unset) now, an active status moves
+    to in-progress; one transaction, and running it again only moves media_started_at on."""
     now = timezone.now()
-    Call.objects.filter(pk=call_id).update(media_started_at=now, answered_at=Coalesce("answered_at", now))
-    Call.objects.filter(pk=call_id, status__in=Call.ACTIVE_STATUSES).update(status=Call.Status.IN_PROGRESS)
+    with transaction.atomic():
+        Call.objects.filter(pk=call_id).update(media_started_at=now, answered_at=Coalesce("answered_at", now))
+        Call.objects.filter(pk=call_id, status__in=Call.ACTIVE_STATUSES).update(status=Call.Status.IN_PROGRESS)
 
 
 def save_turn(call_id: int, **fields: Any) -> None:
@@ -150,13 +154,27 @@ def live_state(call_id: int) -> dict[str, Any]:
 
 
 def save_call_end(call_id: int, outcome: str, error: str, recording: bytes | None) -> None:
-    call = Call.objects.get(pk=call_id)
-    if recording:
-        call.recording.save(f"call-{call_id}.wav", ContentFile(recording), save=False)
-    call.outcome = outcome
-    call.error = (call.error + "\n" + error).strip() if error else call.error
-    call.media_ended_at = timezone.now()
-    call.save(update_fields=["recording", "outcome", "error", "media_ended_at"])
+    """The session ended: its outcome, its error (appended to the call's) and its recording (WAV bytes, saved as
+    recordings/YYYY/MM/call-<id>.wav), with media_ended_at, in one transaction.
+
+    Safe to run again (`voice.db.run` retries it): a call whose end is already saved (an earlier try committed
+    but its acknowledgement was lost) is left as it is, and a recording file an uncommitted try left behind is
+    replaced, not kept beside the new one.
+    """
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call_id)
+        if call.media_ended_at is not None:
+            return  # only this function sets it: an earlier try of this very write committed
+        if recording:
+            field = call.recording
+            name = field.field.generate_filename(call, f"call-{call_id}.wav")
+            if field.storage.exists(name):  # no committed row names it, so a failed try wrote it
+                field.storage.delete(name)
+            field.save(f"call-{call_id}.wav", ContentFile(recording), save=False)
+        call.outcome = outcome
+        call.error = (call.error + "\n" + error).strip() if error else call.error
+        call.media_ended_at = timezone.now()
+        call.save(update_fields=["recording", "outcome", "error", "media_ended_at"])
 
 
 def release_connection() -> None:
@@ -174,32 +192,37 @@ def finalize(call_id: int) -> None:
     finalize_call.delay(call_id)
 
 
-def claim_media(call_id: int, call_sid: str) -> bool:
+def claim_media(call_id: int, call_sid: str, at: dt.datetime) -> bool:
     """Bind the call's one media stream: True for the first stream of a live call whose provider sid is
     `call_sid` (or not saved yet, which it then becomes); False for a replayed token, another call's sid, or a
     call that is no longer live. One conditional UPDATE, so two racing streams cannot both win.
 
-    Sets media_started_at (and answered_at when unset) and moves an active status to in-progress.
+    `at` (aware datetime) is the claim's own mark, taken once by the caller before `voice.db.run` may retry
+    this: it becomes media_started_at (and answered_at when unset), so a retry whose earlier try had committed
+    (the acknowledgement lost with the connection) finds its own claim and answers True, where a replay
+    finds another's. One transaction, so a claim never stands without its status move to in-progress.
     """
     if not call_sid:
         return False
-    now = timezone.now()
-    live = Call.objects.filter(
-        pk=call_id,
-        status__in=Call.ACTIVE_STATUSES,
-        media_started_at__isnull=True,
-        media_ended_at__isnull=True,
-        finalized_at__isnull=True,
-    )
-    claimed = live.filter(provider_sid=call_sid).update(media_started_at=now, answered_at=Coalesce("answered_at", now))
-    if not claimed:
-        unsaved = live.filter(Q(provider_sid__isnull=True) | Q(provider_sid=""))
-        if Call.objects.filter(provider_sid=call_sid).exclude(pk=call_id).exists():
-            return False  # that sid belongs to another call
-        claimed = unsaved.update(provider_sid=call_sid, media_started_at=now, answered_at=Coalesce("answered_at", now))
-    if claimed:
-        Call.objects.filter(pk=call_id, status__in=Call.ACTIVE_STATUSES).update(status=Call.Status.IN_PROGRESS)
-    return bool(claimed)
+    with transaction.atomic():
+        live = Call.objects.filter(
+            pk=call_id,
+            status__in=Call.ACTIVE_STATUSES,
+            media_started_at__isnull=True,
+            media_ended_at__isnull=True,
+            finalized_at__isnull=True,
+        )
+        claim = {"media_started_at": at, "answered_at": Coalesce("answered_at", at)}
+        claimed = live.filter(provider_sid=call_sid).update(**claim)
+        if not claimed:
+            if Call.objects.filter(provider_sid=call_sid).exclude(pk=call_id).exists():
+                return False  # that sid belongs to another call
+            unsaved = live.filter(Q(provider_sid__isnull=True) | Q(provider_sid=""))
+            claimed = unsaved.update(provider_sid=call_sid, **claim)
+        if claimed:
+            Call.objects.filter(pk=call_id, status__in=Call.ACTIVE_STATUSES).update(status=Call.Status.IN_PROGRESS)
+            return True
+    return Call.objects.filter(pk=call_id, provider_sid=call_sid, media_started_at=at).exists()
 
 
 def record_spoken_opt_out(call_id: int, phrase: str) -> None:

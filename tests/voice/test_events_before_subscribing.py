@@ -34,7 +34,7 @@ def test_an_amd_verdict_written_before_the_session_subscribed_still_switches_to_
 def test_a_hang_up_reported_before_the_session_subscribed_ends_it_at_once(voice_server, monkeypatch):
     call = live_call()
     Call.objects.filter(pk=call.pk).update(status=Call.Status.COMPLETED, ended_at=timezone.now())
-    monkeypatch.setattr(records, "claim_media", lambda call_id, sid: True)  # the row is no longer live
+    monkeypatch.setattr(records, "claim_media", lambda call_id, sid, at: True)  # the row is no longer live
     monkeypatch.setattr(records, "load_live_call", _live_anyway(records.load_live_call))
     log, m = converse(call, "books_meeting", max_seconds=30)
 

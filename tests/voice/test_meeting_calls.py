@@ -77,7 +77,8 @@ def test_reminder_calls_confirm_move_and_cancel_meetings(world):
         assert meeting.status == status
         change = meeting.changes.get()
         assert change.call.lead_id == meeting.lead_id and change.call_id in report.call_ids
-    assert moved.start.date() > before.date()  # "another day"
+    zone = ZoneInfo(moved.lead.timezone)  # "another day" is the callee's day, not UTC's
+    assert moved.start.astimezone(zone).date() > before.astimezone(zone).date()
     assert "another vendor" in canceled.changes.get().detail
     assert {k: report.as_json()[k] for k in ("meetings_confirmed", "meetings_rescheduled", "meetings_canceled")} == {
         "meetings_confirmed": 1, "meetings_rescheduled": 1, "meetings_canceled": 1
