@@ -90,6 +90,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].update(
         {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    # Tests get a file as well, not Django's in-memory default: its shared cache refuses a table another
+    # connection holds at once ("database table is locked") instead of waiting `timeout`, so the server threads,
+    # voice pool and webhooks of a test would meet a SQLite that `make serve` never shows.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

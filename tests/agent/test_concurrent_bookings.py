@@ -16,9 +16,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 @pytest.mark.parametrize("minutes", [0, 15])
-def test_concurrent_overlapping_bookings_one_wins(transactional_db, on_postgres, minutes):
-    if not on_postgres:
-        pytest.skip("SQLite's in-memory test database answers 'table is locked' instead of waiting for the lock")
+def test_concurrent_overlapping_bookings_one_wins(transactional_db, minutes):
     rep = factories.rep("riley", weekdays=range(7))
     leads = [factories.lead(), factories.lead()]
     day = timezone.now().astimezone(NEW_YORK).date() + dt.timedelta(days=2)

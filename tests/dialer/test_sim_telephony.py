@@ -5,7 +5,7 @@ import types
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from campaigns.models import CampaignLead
@@ -21,8 +21,6 @@ ZONES = ("America/New_York", "Europe/London", "Asia/Tokyo", "Australia/Sydney", 
 
 @pytest.fixture
 def sim(settings, live_server, eager):
-    if connection.vendor == "sqlite":
-        pytest.skip("the in-memory SQLite test database locks tables between the server thread and the test")
     settings.TELEPHONY = "sim"
     settings.PUBLIC_BASE_URL = live_server.url
     settings.SIM_TELEPHONY_CALLBACKS = "http"

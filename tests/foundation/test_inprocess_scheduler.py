@@ -88,8 +88,6 @@ async def test_without_it_the_lifespan_starts_no_thread(settings):
 
 @pytest.fixture
 def sim_line(settings, live_server, eager_celery):
-    if connection.vendor == "sqlite":
-        pytest.skip("the in-memory SQLite test database locks tables between the server thread and the test")
     settings.TELEPHONY = "sim"
     settings.PUBLIC_BASE_URL = live_server.url
     settings.SIM_TELEPHONY_CALLBACKS = "http"
@@ -104,6 +102,9 @@ def sim_line(settings, live_server, eager_celery):
 
 
 def _connections_to_test_database() -> int:
+    """Backends open on the test database; 0 on SQLite, which has no server to count them (PostgreSQL in CI)."""
+    if connection.vendor != "postgresql":
+        return 0
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
         return cursor.fetchone()[0]
