@@ -1,6 +1,7 @@
 """Calls and meetings through the API, with the pages' permissions: a rep's token sees only that rep's meetings
 and the calls behind them."""
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.base import ContentFile
@@ -85,9 +86,9 @@ def test_a_rep_confirms_cancels_and_reopens_a_meeting(as_rep, booked):
 
 
 def test_rescheduling_says_the_lead_was_not_told_and_refuses_hours_off(as_rep, booked):
-    start = booked.start.astimezone(dt.UTC)
-    day = start + dt.timedelta(days=7 - start.weekday())  # next Monday, same clock
-    at_ten = day.astimezone(dt.timezone(dt.timedelta(hours=-5))).replace(hour=10, minute=0)
+    local = booked.start.astimezone(ZoneInfo(booked.rep.timezone))  # the rep's hours are on the rep's clock
+    monday = local.date() + dt.timedelta(days=7 - local.weekday())  # the rep's next Monday
+    at_ten = dt.datetime.combine(monday, dt.time(10), local.tzinfo)
     moved = as_rep.patch(f"/meetings/{booked.pk}", {"start": at_ten.isoformat()})
     assert moved.status_code == 200, moved.content
     assert "has not been told" in moved.json()["message"]
