@@ -9,14 +9,13 @@ decides: "no_answer" and "busy" never reach media; "voicemail" is answered by a 
 answers and hangs up after SIM_TELEPHONY_HOLD_SECONDS without media (benchmarks); "invalid_number" is
 refused like Twilio error 21211; every other persona is a human talking through `voice.sim.callee`.
 
-What the "provider" received is kept in a ledger (Redis when REDIS_URL is set, so every process shares it),
-which `fetch` and `find_placed` read, and which benchmarks audit.
+What the "provider" received is kept in a ledger (voice/telephony/sim_ledger.py; Redis when REDIS_URL is set, so
+every process shares it), which `fetch` and `find_placed` read, and which benchmarks audit.
 """
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import logging
 import os
 import socket
@@ -32,6 +31,7 @@ from django.conf import settings
 from twilio.request_validator import RequestValidator
 
 from .base import DialRequest, InvalidNumberError, ProviderCall
+from .sim_ledger import Ledger, process_alive
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,6 @@ DEFAULT_PERSONA = "books_meeting"
 NO_MEDIA_PERSONAS = {"no_answer", "busy", "answer_and_hold", "fax"}
 TERMINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
 HANGUP_GRACE_SECONDS = 2.0
-LEDGER_PREFIX = "parley:sim:"
-LEDGER_MAX_DIALS = 200_000
 
 
 def auth_token() -> str:
@@ -65,85 +63,6 @@ class SimCall:
     hangup: asyncio.Event | None = None
     transferred_to: str = ""
     events: list[str] = field(default_factory=list)
-
-
-class Ledger:
-    """The simulated provider's own record: every dial it received and each call's last status."""
-
-    def __init__(self) -> None:
-        self._redis = None
-        if settings.REDIS_URL:
-            import redis
-
-            self._redis = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
-        self._lock = threading.Lock()
-        self._dials: list[dict[str, Any]] = []
-        self._calls: dict[str, dict[str, Any]] = {}
-        self._by_call: dict[str, str] = {}
-
-    def record_dial(self, dial: dict[str, Any]) -> None:
-        state = {"status": "queued", "call_id": dial["call_id"], "pid": dial["pid"], "host": dial["host"]}
-        if self._redis is not None:
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.rpush(LEDGER_PREFIX + "dials", json.dumps(dial))
-            pipe.ltrim(LEDGER_PREFIX + "dials", -LEDGER_MAX_DIALS, -1)
-            pipe.hset(LEDGER_PREFIX + "call:" + dial["sid"], mapping=state)
-            pipe.expire(LEDGER_PREFIX + "call:" + dial["sid"], 86400)
-            pipe.hset(LEDGER_PREFIX + "by_call", str(dial["call_id"]), dial["sid"])
-            pipe.execute()
-            return
-        with self._lock:
-            self._dials.append(dial)
-            self._calls[dial["sid"]] = state
-            self._by_call[str(dial["call_id"])] = dial["sid"]
-
-    def record_status(self, sid: str, **fields: Any) -> None:
-        fields = {k: str(v) for k, v in fields.items()}
-        if self._redis is not None:
-            self._redis.hset(LEDGER_PREFIX + "call:" + sid, mapping=fields)
-            return
-        with self._lock:
-            self._calls.setdefault(sid, {}).update(fields)
-
-    def call(self, sid: str) -> dict[str, Any] | None:
-        if self._redis is not None:
-            return self._redis.hgetall(LEDGER_PREFIX + "call:" + sid) or None
-        with self._lock:
-            return dict(self._calls[sid]) if sid in self._calls else None
-
-    def sid_of(self, call_id: int) -> str | None:
-        if self._redis is not None:
-            return self._redis.hget(LEDGER_PREFIX + "by_call", str(call_id))
-        with self._lock:
-            return self._by_call.get(str(call_id))
-
-    def dials(self) -> list[dict[str, Any]]:
-        if self._redis is not None:
-            return [json.loads(d) for d in self._redis.lrange(LEDGER_PREFIX + "dials", 0, -1)]
-        with self._lock:
-            return list(self._dials)
-
-    def clear(self) -> None:
-        if self._redis is not None:
-            keys = list(self._redis.scan_iter(LEDGER_PREFIX + "*", count=1000))
-            for i in range(0, len(keys), 1000):
-                self._redis.delete(*keys[i : i + 1000])
-        with self._lock:
-            self._dials.clear()
-            self._calls.clear()
-            self._by_call.clear()
-
-
-def _alive(pid: int, host: str) -> bool:
-    if host != socket.gethostname():
-        return True  # cannot tell; assume the line is still up
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class SimTelephony:
@@ -239,7 +158,7 @@ class SimTelephony:
 
             raise CallNotFoundError(f"Twilio 20404: call {sid} not found")
         status = record.get("status", "queued")
-        if status not in TERMINAL and not _alive(int(record.get("pid", 0)), record.get("host", "")):
+        if status not in TERMINAL and not process_alive(int(record.get("pid", 0)), record.get("host", "")):
             # The simulator holding this line died with its process: the line dropped.
             status = "completed" if record.get("answered") == "1" else "canceled"
         duration = int(record["duration"]) if record.get("duration", "").isdigit() else None
