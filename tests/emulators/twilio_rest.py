@@ -18,45 +18,29 @@
   would send to the URLs the call was created with (X-Twilio-Signature via RequestValidator); `deliver`
   posts it, optionally to another host than the public URL (the signature stays over the public URL).
 
+The call records and Twilio's JSON shapes are in tests/emulators/twilio_calls.py, the HTTP handler in
+tests/emulators/twilio_http.py.
+
 Standalone: `python -m tests.emulators.twilio_rest --port 8102`.
 """
 from __future__ import annotations
 
 import argparse
-import base64
 import email.utils
-import json
 import random
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from twilio.request_validator import RequestValidator
 
-API = "/2010-04-01/Accounts/"
-TERMINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    auth: tuple[str, str] | None
-    form: list[tuple[str, str]]
-    query: list[tuple[str, str]]
-    at: float = field(default_factory=time.time)  # when it arrived (time.time())
-
-    def field(self, name: str) -> str | None:
-        values = self.fields(name)
-        return values[0] if values else None
-
-    def fields(self, name: str) -> list[str]:
-        return [v for k, v in self.form if k == name]
+from .twilio_calls import API, TERMINAL, EmulatedCall, error_body
+from .twilio_http import DropConnection, Recorded, RequestHandler
 
 
 @dataclass
@@ -66,63 +50,6 @@ class Fault:
     message: str
     times: int = 1
     after_accept: str = ""  # "", "5xx", "timeout" or "reset": the call is created, then the answer goes wrong
-
-
-class DropConnection(Exception):
-    """Raised inside the handler: close the socket without an answer (after `hold` seconds)."""
-
-    def __init__(self, hold: float) -> None:
-        super().__init__(hold)
-        self.hold = hold
-
-
-@dataclass
-class EmulatedCall:
-    sid: str
-    account_sid: str
-    form: list[tuple[str, str]]
-    status: str = "queued"
-    duration: int | None = None
-    answered_by: str | None = None
-    created: float = field(default_factory=time.time)
-    sequence: int = 0
-    ended: float | None = None  # when it reached a terminal status
-    direction: str = "outbound-api"
-    twiml: str = ""  # inbound: what our application answered
-
-    def get(self, name: str) -> str | None:
-        return next((v for k, v in self.form if k == name), None)
-
-    def as_json(self) -> dict[str, Any]:
-        uri = f"{API}{self.account_sid}/Calls/{self.sid}.json"
-        return {
-            "sid": self.sid,
-            "account_sid": self.account_sid,
-            "to": self.get("To"),
-            "to_formatted": self.get("To"),
-            "from": self.get("From"),
-            "from_formatted": self.get("From"),
-            "status": self.status,
-            "direction": self.direction,
-            "api_version": "2010-04-01",
-            "answered_by": self.answered_by,
-            "duration": None if self.duration is None else str(self.duration),
-            "date_created": email.utils.formatdate(self.created, usegmt=True),
-            "date_updated": email.utils.formatdate(usegmt=True),
-            "start_time": None,
-            "end_time": None,
-            "price": None,
-            "price_unit": "USD",
-            "parent_call_sid": None,
-            "phone_number_sid": None,
-            "caller_name": None,
-            "forwarded_from": None,
-            "group_sid": None,
-            "queue_time": "0",
-            "trunk_sid": None,
-            "uri": uri,
-            "subresource_uris": {},
-        }
 
 
 class TwilioEmulator:
@@ -145,7 +72,7 @@ class TwilioEmulator:
     def start(self, port: int = 0) -> TwilioEmulator:
         emulator = self
 
-        class Handler(_Handler):
+        class Handler(RequestHandler):
             pass
 
         Handler.emulator = emulator
@@ -285,10 +212,10 @@ class TwilioEmulator:
             self.requests.append(Recorded(method, path, auth, form, query))
             self._changed.notify_all()
             if not path.startswith(API):
-                return 404, _error(404, 20404, "The requested resource was not found")
+                return 404, error_body(404, 20404, "The requested resource was not found")
             account, _, rest = path[len(API) :].partition("/")
             if auth != (self.account_sid, self.auth_token) or account != self.account_sid:
-                return 401, _error(401, 20003, "Authenticate")
+                return 401, error_body(401, 20003, "Authenticate")
             if rest == "Calls.json" and method == "POST":
                 return self._create(form)
             if rest == "Calls.json" and method == "GET":
@@ -297,11 +224,11 @@ class TwilioEmulator:
                 sid = rest[len("Calls/") : -len(".json")]
                 call = self.calls.get(sid)
                 if call is None:
-                    return 404, _error(404, 20404, f"The requested resource {path} was not found")
+                    return 404, error_body(404, 20404, f"The requested resource {path} was not found")
                 if method == "POST":
                     self._update(call, dict(form))
                 return 200, call.as_json()
-            return 404, _error(404, 20404, "The requested resource was not found")
+            return 404, error_body(404, 20404, "The requested resource was not found")
 
     def _create(self, form: list[tuple[str, str]]) -> tuple[int, dict]:
         after_accept = ""
@@ -311,16 +238,16 @@ class TwilioEmulator:
             if fault.times <= 0:
                 self.faults.pop(0)
             if not fault.after_accept:
-                return fault.status, _error(fault.status, fault.code, fault.message)
+                return fault.status, error_body(fault.status, fault.code, fault.message)
             after_accept = fault.after_accept
         elif self._chaos[0] and self._random.random() < self._chaos[0]:
             after_accept = self._random.choice(self._chaos[1])
         fields = dict(form)
         for name in ("To", "From"):
             if not fields.get(name):
-                return 400, _error(400, 21201 if name == "To" else 21213, f"No '{name}' number is specified")
+                return 400, error_body(400, 21201 if name == "To" else 21213, f"No '{name}' number is specified")
         if not (fields.get("Twiml") or fields.get("Url") or fields.get("ApplicationSid")):
-            return 400, _error(400, 21205, "Url, Twiml or ApplicationSid is required")
+            return 400, error_body(400, 21205, "Url, Twiml or ApplicationSid is required")
         call = EmulatedCall(sid="CA" + uuid.uuid4().hex, account_sid=self.account_sid, form=form)
         self.calls[call.sid] = call
         if self.on_create is not None:
@@ -328,7 +255,7 @@ class TwilioEmulator:
         if after_accept:
             self.accepted_then_failed.append(call.sid)
             if after_accept == "5xx":
-                return 500, _error(500, 20500, "Internal Server Error")
+                return 500, error_body(500, 20500, "Internal Server Error")
             raise DropConnection(self.hold_seconds if after_accept == "timeout" else 0.0)
         return 201, call.as_json()
 
@@ -368,49 +295,6 @@ class TwilioEmulator:
             call.status = fields["Status"]
             call.ended = time.time()
         call.form = [*call.form, *((f"Update.{k}", v) for k, v in fields.items())]
-
-
-def _error(status: int, code: int, message: str) -> dict:
-    more_info = f"https://www.twilio.com/docs/errors/{code}"
-    return {"code": code, "message": message, "more_info": more_info, "status": status}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    emulator: TwilioEmulator
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-    def _serve(self, method: str) -> None:
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        form = parse_qsl(body, keep_blank_values=True)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        auth = None
-        header = self.headers.get("Authorization", "")
-        if header.startswith("Basic "):
-            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-            auth = (user, password)
-        try:
-            status, payload = self.emulator.handle(method, parts.path, auth, form, query)
-        except DropConnection as drop:
-            if drop.hold:
-                time.sleep(drop.hold)  # the client's read timeout fires first
-            self.close_connection = True
-            return
-        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()  # bytes: a malformed answer
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._serve("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._serve("POST")
 
 
 def main() -> None:
