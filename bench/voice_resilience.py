@@ -28,7 +28,6 @@ import asyncio
 import dataclasses
 import gc
 import json
-import math
 import os
 import statistics
 import threading
@@ -38,13 +37,13 @@ import warnings
 import django
 
 from bench import production_settings
+from bench.voice_callees import bench_calls, media_ended, media_url, talk
+from bench.voice_echo import echo
 
 ENV = {
     "TELEPHONY": "sim", "VOICE_STT": "rehearsal", "VOICE_LLM": "rehearsal", "VOICE_TTS": "rehearsal",
     "REHEARSAL_TTS_ENGINE": "synth", "CELERY_TASK_ALWAYS_EAGER": "1", "PYTHONWARNINGS": "always::RuntimeWarning",
 }  # fmt: skip
-ECHO_GAIN = 10 ** (-10 / 20)  # -10 dB
-ECHO_DELAY_FRAMES = 5  # 100 ms
 logs: list[str] = []  # every voice process's log, for the unawaited-coroutine count
 
 
@@ -52,41 +51,6 @@ def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     production_settings()
     django.setup()
-
-
-def _calls(n: int, answered_by: str = "human") -> list:
-    from bench.voice import _world
-    from crm.models import Call
-
-    calls = _world(n)
-    Call.objects.filter(pk__in=[c.pk for c in calls]).update(answered_by=answered_by)
-    for c in calls:
-        c.refresh_from_db()
-    return calls
-
-
-def _talk(url: str, call, persona: str, log, max_seconds: float = 60) -> threading.Thread:
-    from voice.sim.callee import run_callee
-
-    thread = threading.Thread(
-        target=lambda: asyncio.run(run_callee(url, call.provider_sid, persona, log=log, max_seconds=max_seconds)),
-        daemon=True,
-    )
-    thread.start()
-    return thread
-
-
-def _url(port: int, call) -> str:
-    from voice.tokens import make_media_token
-
-    return f"ws://127.0.0.1:{port}/media/{make_media_token(call.pk)}"
-
-
-def _ended(call, timeout: float) -> bool:
-    from crm.models import Call
-    from voice.loopback_process import wait_until
-
-    return wait_until(lambda: Call.objects.filter(pk=call.pk, media_ended_at__isnull=False).exists(), timeout)
 
 
 def _params(call, **extra: str) -> dict[str, str]:
@@ -113,15 +77,15 @@ def cross_process() -> tuple[str, str, dict]:
     skip = _needs_pg_redis()
     if skip:
         return skip, skip, {}
-    amd_call, hangup_call = _calls(1, answered_by="")[0], _calls(1)[0]
+    amd_call, hangup_call = bench_calls(1, answered_by="")[0], bench_calls(1)[0]
     detail: dict = {}
     with VoiceProcess(ENV, name="a") as a, VoiceProcess(ENV, name="b") as b:
         log = CalleeLog()
-        thread = _talk(_url(a.port, amd_call), amd_call, "voicemail", log)
+        thread = talk(media_url(a.port, amd_call), amd_call, "voicemail", log)
         wait_until(lambda: log.said, 15)
         detail["amd_http"] = post_signed_callback(b.base_url, f"/telephony/twilio/amd/{amd_call.pk}/",
                                                   _params(amd_call, AnsweredBy="machine_end_beep"))  # fmt: skip
-        _ended(amd_call, 40)
+        media_ended(amd_call, 40)
         thread.join(10)
         amd_call.refresh_from_db()
         last = amd_call.turns.filter(speaker="agent").order_by("-index").first()
@@ -130,12 +94,12 @@ def cross_process() -> tuple[str, str, dict]:
         detail["amd_outcome"] = amd_call.outcome
 
         log = CalleeLog()
-        thread = _talk(_url(a.port, hangup_call), hangup_call, "books_meeting", log)
+        thread = talk(media_url(a.port, hangup_call), hangup_call, "books_meeting", log)
         wait_until(lambda: log.agent_frames > 0, 15)
         posted = time.monotonic()
         detail["hangup_http"] = post_signed_callback(b.base_url, f"/telephony/twilio/status/{hangup_call.pk}/",
                                                      _params(hangup_call, CallStatus="completed", CallDuration="3"))
-        ended_in = _ended(hangup_call, 10) and time.monotonic() - posted
+        ended_in = media_ended(hangup_call, 10) and time.monotonic() - posted
         thread.join(10)
         hangup_call.refresh_from_db()
         hangup_ok = bool(ended_in) and hangup_call.outcome == "hung_up" and log.hung_up_by == "agent"
@@ -152,12 +116,12 @@ def tokens(port: int) -> tuple[bool, bool, dict]:
     from voice.loopback_process import wait_until
     from voice.sim.callee import CalleeLog
 
-    first_call, other_call = _calls(2)
+    first_call, other_call = bench_calls(2)
     log = CalleeLog()
-    thread = _talk(_url(port, first_call), first_call, "books_meeting", log, max_seconds=8)
+    thread = talk(media_url(port, first_call), first_call, "books_meeting", log, max_seconds=8)
     wait_until(lambda: log.agent_frames > 0, 15)
-    replay = asyncio.run(open_stream(_url(port, first_call), first_call.provider_sid, seconds=2))
-    wrong = asyncio.run(open_stream(_url(port, other_call), "CA" + "0" * 32, seconds=2))
+    replay = asyncio.run(open_stream(media_url(port, first_call), first_call.provider_sid, seconds=2))
+    wrong = asyncio.run(open_stream(media_url(port, other_call), "CA" + "0" * 32, seconds=2))
     thread.join(20)
     other_call.refresh_from_db()
     replay_ok = replay.close_code == 1008 and replay.agent_frames == 0
@@ -202,17 +166,17 @@ def db_blip() -> tuple[int | str, dict]:
     skip = _needs_pg_redis()
     if skip:
         return skip, {}
-    call = _calls(1)[0]
+    call = bench_calls(1)[0]
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         mine = cursor.fetchone()[0]
     log = CalleeLog()
     with VoiceProcess(ENV, name="blip") as voice:
-        thread = _talk(_url(voice.port, call), call, "books_meeting", log)
+        thread = talk(media_url(voice.port, call), call, "books_meeting", log)
         wait_until(lambda: Turn.objects.filter(call=call, speaker="caller").exists(), 20)
         killed = _kill_backends(mine)
         thread.join(70)
-        _ended(call, 20)
+        media_ended(call, 20)
         logs.append(voice.log_text())
     call.refresh_from_db()
     saved = list(call.turns.filter(speaker="caller").order_by("index").values_list("text", flat=True))
@@ -222,7 +186,7 @@ def db_blip() -> tuple[int | str, dict]:
     return lost, {"backends_killed": killed, "said": len(log.said), "saved": len(saved), "outcome": call.outcome}
 
 
-# --- in-process scenarios: STT without speech_final, an echoing phone --------------------------------------------
+# --- in-process scenarios: STT without speech_final, an echoing phone (bench/voice_echo.py) ---------------------------
 
 
 def no_speech_final(port: int) -> tuple[float, dict]:
@@ -242,11 +206,11 @@ def no_speech_final(port: int) -> tuple[float, dict]:
             if not isinstance(event, UtteranceEnd):
                 yield event
 
-    call = _calls(1)[0]
+    call = bench_calls(1)[0]
     log = CalleeLog()
     stt.RehearsalSTTStream._transcript, stt.RehearsalSTTStream.events = transcript, events
     try:
-        _talk(_url(port, call), call, "books_meeting", log, max_seconds=40).join(60)
+        talk(media_url(port, call), call, "books_meeting", log, max_seconds=40).join(60)
         m = metrics.wait_for(call.pk, 30)
     finally:
         stt.RehearsalSTTStream._transcript, stt.RehearsalSTTStream.events = original_transcript, original_events
@@ -254,93 +218,6 @@ def no_speech_final(port: int) -> tuple[float, dict]:
     value = round(statistics.median(replies), 1) if replies else 40_000.0
     return value, {"replies": len(replies), "worst_ms": round(max(replies), 1) if replies else None,
                    "lines_said": len(log.said), "outcome": m.outcome if m else None}  # fmt: skip
-
-
-def echo(port: int) -> tuple[int, dict]:
-    """A callee whose phone returns the agent's audio 100 ms later at -10 dB (`--echo-db`), mixed into what it
-    sends: the simulator's own speakerphone (`Persona.echo_db`) when it has one, else a socket wrapper here.
-    A self-interruption is a `clear` (barge-in) arriving while the callee has not spoken for 500 ms."""
-    import base64
-
-    from voice import metrics
-    from voice.audio import pcm_to_ulaw, ulaw_to_pcm16
-    from voice.sim import callee as callee_mod
-    from voice.sim import personas
-    from voice.sim.callee import CalleeLog
-
-    built_in = "echo_db" in {f.name for f in dataclasses.fields(personas.Persona)}
-    base = personas.PERSONAS["books_meeting"]
-    if built_in:
-        persona = dataclasses.replace(base, name="bench-echo", echo_db=20 * math.log10(ECHO_GAIN or 1e-12),
-                                      echo_delay_ms=ECHO_DELAY_FRAMES * 20)  # fmt: skip
-    else:
-        persona = dataclasses.replace(base, name="bench-echo")
-    personas.PERSONAS[persona.name] = persona
-
-    class Phone:
-        """Wraps the callee's socket: counts clears, and (without a built-in echo) mixes the agent frame played
-        5 ticks earlier into each inbound media frame."""
-
-        def __init__(self, ws, callee) -> None:
-            self.ws, self.callee = ws, callee
-            self.last_spoke = 0.0
-            self.self_interruptions = 0
-
-        def __getattr__(self, name):
-            return getattr(self.ws, name)
-
-        async def __aiter__(self):
-            async for raw in self.ws:
-                if '"clear"' in raw and time.monotonic() - self.last_spoke > 0.5:
-                    self.self_interruptions += 1
-                yield raw
-
-        async def send(self, message):
-            if message.startswith('{"event":"media"'):
-                if self.callee.current_line is not None or self.callee.outgoing:
-                    self.last_spoke = time.monotonic()
-                history = self.callee.bench_played
-                agent = history[-ECHO_DELAY_FRAMES] if len(history) >= ECHO_DELAY_FRAMES and not built_in else None
-                if agent is not None:
-                    body = json.loads(message)
-                    mine = memoryview(ulaw_to_pcm16(base64.b64decode(body["media"]["payload"]))).cast("h")
-                    theirs = memoryview(ulaw_to_pcm16(agent)).cast("h")
-                    pairs = zip(mine, theirs, strict=False)
-                    mixed = [max(-32768, min(32767, int(a + ECHO_GAIN * b))) for a, b in pairs]
-                    body["media"]["payload"] = base64.b64encode(pcm_to_ulaw(mixed)).decode()
-                    message = json.dumps(body)
-            await self.ws.send(message)
-
-    original = callee_mod._Callee
-    phones: list[Phone] = []
-
-    class EchoCallee(original):
-        def __init__(self, ws, *args, **kwargs) -> None:
-            self.bench_played: list = []
-            phone = Phone(ws, self)
-            phones.append(phone)
-            super().__init__(phone, *args, **kwargs)
-
-        async def _play_one_frame(self) -> None:
-            head = next((item for item in self.playback if not isinstance(item, str)), None)
-            before = len(self.playback)
-            await super()._play_one_frame()
-            self.bench_played.append(head if head is not None and len(self.playback) < before else None)
-            del self.bench_played[:-50]
-
-    call = _calls(1)[0]
-    log = CalleeLog()
-    callee_mod._Callee = EchoCallee
-    try:
-        _talk(_url(port, call), call, persona.name, log, max_seconds=40).join(60)
-        m = metrics.wait_for(call.pk, 30)
-    finally:
-        callee_mod._Callee = original
-        personas.PERSONAS.pop(persona.name, None)
-    count = sum(p.self_interruptions for p in phones)
-    return count, {"echo": "simulator's speakerphone" if built_in else "bench socket wrapper", "clears": log.clears,
-                   "interruptions": m.interruptions if m else None, "lines_said": len(log.said),
-                   "agent_frames": log.agent_frames, "outcome": m.outcome if m else None}  # fmt: skip
 
 
 # --- drain on SIGTERM --------------------------------------------------------------------------------------------
@@ -354,10 +231,12 @@ def drain() -> tuple[bool | str, dict]:
     skip = _needs_pg_redis()
     if skip:
         return skip, {}
-    calls = _calls(3)
+    calls = bench_calls(3)
     callee_logs = [CalleeLog() for _ in calls]
     with VoiceProcess({**ENV, "VOICE_DRAIN_SECONDS": "3"}, name="drain") as voice:
-        threads = [_talk(_url(voice.port, c), c, "books_meeting", lg) for c, lg in zip(calls, callee_logs, strict=True)]
+        threads = [
+            talk(media_url(voice.port, c), c, "books_meeting", lg) for c, lg in zip(calls, callee_logs, strict=True)
+        ]
         wait_until(lambda: all(lg.agent_frames > 0 for lg in callee_logs), 20)
         voice.terminate()
         exit_code = voice.wait(40)
@@ -386,8 +265,7 @@ def main() -> None:
     def wanted(name: str) -> bool:
         return not only or name in only
 
-    global ECHO_GAIN
-    ECHO_GAIN = 10 ** (args.echo_db / 20)
+    echo_gain = 10 ** (args.echo_db / 20)
     _setup()
     import logging
 
@@ -418,7 +296,7 @@ def main() -> None:
             if wanted("nsf"):
                 reply_ms, detail["no_speech_final"] = no_speech_final(port)
             if wanted("echo"):
-                self_interruptions, detail["echo"] = echo(port)
+                self_interruptions, detail["echo"] = echo(port, echo_gain)
         if wanted("blip"):
             lost, detail["db_blip"] = db_blip()
         if wanted("drain"):
