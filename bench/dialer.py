@@ -2,8 +2,8 @@
 
     DATABASE_URL=postgres://… REDIS_URL=redis://… python -m bench.dialer --leads 20000 --workers 4 --json
 
-Workers are plain `multiprocessing` processes (spawned), not Celery workers: they loop over the functions the
-Celery tasks call. Two phases on the same leads:
+Workers are plain `multiprocessing` processes (spawned, bench/dialer_workers.py), not Celery workers: they loop
+over the functions the Celery tasks call. Two phases on the same leads:
 
 1. Claim race: the workers call `dialer.claims.claim_due_leads` concurrently until nothing is due, nothing
    placed. `claims_per_s` = claims / wall-clock seconds of the race; every lead must be claimed exactly once.
@@ -39,12 +39,10 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-from bench import production_settings
-from bench.dialer_chaos import STATE_AREA_CODES, WORKER_APP_NAME
+from bench.dialer_chaos import STATE_AREA_CODES
+from bench.dialer_workers import bench_env, racer, running_workers, setup_django
 
 SLUG = "bench-dialer"
 PHONE_PREFIX = "+1999"
@@ -55,48 +53,6 @@ ZONES = (
     "Asia/Bangkok", "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney", "Pacific/Noumea", "Pacific/Auckland",
 )  # fmt: skip
 WINDOW = (8, 21)
-
-
-def bench_env(args: argparse.Namespace, twilio=None) -> dict[str, str]:
-    url = os.environ["DATABASE_URL"]
-    sep = "&" if "?" in url else "?"
-    chaos = {}
-    if twilio is not None:
-        chaos = {
-            "TELEPHONY": "twilio",
-            "TWILIO_ACCOUNT_SID": twilio.account_sid,
-            "TWILIO_AUTH_TOKEN": twilio.auth_token,
-            "TWILIO_API_BASE_URL": twilio.base_url,
-            "TWILIO_HTTP_TIMEOUT_SECONDS": "1.0",
-        }
-    return chaos | {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": url if "conn_max_age" in url else f"{url}{sep}conn_max_age=600",
-        "TELEPHONY": chaos.get("TELEPHONY", "sim"),
-        "SIM_TELEPHONY_PERSONA": "answer_and_hold",
-        "SIM_TELEPHONY_CALLBACKS": "direct",
-        "SIM_TELEPHONY_RING_SECONDS": str(args.ring),
-        "SIM_TELEPHONY_HOLD_SECONDS": str(args.hold),
-        "CELERY_TASK_ALWAYS_EAGER": "true",
-        "TWILIO_CPS_LIMIT": "1000000",
-        "DIALER_CLAIM_BATCH": str(max(args.batch, args.race_batch)),
-        "DIALER_ZONE_CACHE_SECONDS": "5",
-        "DIALER_STALE_QUEUED_SECONDS": "10",
-        "DIALER_STALE_DIALING_SECONDS": "3",
-        "DIALER_STALE_CALL_SECONDS": "5",
-        "DIALER_STALE_MEDIA_SECONDS": "5",
-        "DIALER_SWEEP_BATCH": "2000",
-        "PUBLIC_BASE_URL": "https://bench.parley.invalid",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    production_settings()
-    import django
-
-    django.setup()
 
 
 def inside(zone_value: str, at: dt.datetime, days: list[int]) -> bool:
@@ -182,21 +138,6 @@ def seed(leads: int) -> tuple[list, int]:
     return created_leads, dialable
 
 
-def racer(campaign_id: int, env: dict[str, str], start, results, batch: int) -> None:
-    setup_django(env)
-    from django.db import connection
-
-    from dialer.claims import claim_due_leads
-
-    connection.ensure_connection()
-    claimed = 0
-    start.wait()
-    began = time.time()
-    while ids := claim_due_leads(campaign_id, dispatch=None, limit=batch):
-        claimed += len(ids)
-    results.put((claimed, began, time.time()))
-
-
 def claim_race(leads: list, env: dict[str, str]) -> dict:
     from django.db.models import Count
 
@@ -225,60 +166,6 @@ def claim_race(leads: list, env: dict[str, str]) -> dict:
     CampaignLead.objects.filter(campaign_id=campaign_id).delete()
     Campaign.objects.filter(pk=campaign_id).update(status=Campaign.Status.STOPPED)
     return {"claims": claims, "seconds": round(seconds, 3), "per_s": round(claims / seconds, 1), "double_claims": twice}
-
-
-def worker(index: int, campaign_ids: list[int], env: dict[str, str], stop, batch: int) -> None:
-    os.environ["PGAPPNAME"] = WORKER_APP_NAME  # libpq: lets the chaos run find these connections
-    setup_django(env)
-    from django.db import DatabaseError, InterfaceError, close_old_connections, connections
-
-    from dialer import placing
-    from dialer.claims import claim_due_leads
-    from voice.telephony.base import TelephonyError
-
-    parent = os.getppid()
-    turn = index
-    while not stop.is_set() and os.getppid() == parent:
-        turn += 1
-        campaign_id = campaign_ids[turn % len(campaign_ids)]
-        close_old_connections()  # as Celery's Django fixup does around each task
-        try:
-            ids = claim_due_leads(campaign_id, dispatch=None, limit=batch)
-            if not ids:
-                time.sleep(0.02)
-                continue
-            for call_id in ids:
-                try:
-                    placing.place_call(call_id)
-                except TelephonyError:
-                    pass  # left QUEUED; the sweeper releases it
-        except (DatabaseError, InterfaceError):  # the connection was terminated under us: reconnect
-            connections.close_all()
-    deadline = time.monotonic() + 30  # let this worker's simulated lines finish
-    from voice.telephony import get_telephony
-
-    lines = getattr(get_telephony(), "in_flight", lambda: 0)  # simulated telephony plays lines in-process
-    while lines() and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-@contextmanager
-def running_workers(campaign_ids: list[int], env: dict[str, str], count: int, batch: int) -> Iterator[list]:
-    """`count` spawned `worker` processes claiming (`batch` leads at most) from `campaign_ids` and placing the
-    calls while the block runs; at its end each is told to stop, given 60 s to finish its lines, then killed."""
-    ctx = mp.get_context("spawn")
-    stop = ctx.Event()
-    procs = [ctx.Process(target=worker, args=(i, campaign_ids, env, stop, batch)) for i in range(count)]
-    for p in procs:
-        p.start()
-    try:
-        yield procs
-    finally:
-        stop.set()
-        for p in procs:
-            p.join(60)
-            if p.is_alive():
-                p.kill()
 
 
 def measure(campaign_id: int, started: float) -> dict:

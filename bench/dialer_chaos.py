@@ -161,6 +161,7 @@ def run_full(args, twilio, leads: list, dialable: int, env: dict[str, str], log)
     import signal
 
     from bench import dialer as base
+    from bench.dialer_workers import running_workers
     from campaigns.models import CampaignLead
     from crm.models import Call, Lead
     from dialer import pacing
@@ -180,7 +181,7 @@ def run_full(args, twilio, leads: list, dialable: int, env: dict[str, str], log)
     killed, terminated, marks, swept = None, [], [0.2, 0.5, 0.8], Counter()
     hopper = CampaignLead.objects.filter(campaign_id__in=campaigns)
     started = time.time()
-    with carrier, base.running_workers(campaigns, env, args.workers, args.batch) as procs:  # workers first
+    with carrier, running_workers(campaigns, env, args.workers, args.batch) as procs:  # workers first
         last_calls, last_progress = 0, time.monotonic()
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline:
