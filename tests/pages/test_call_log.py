@@ -37,8 +37,9 @@ def test_filters_narrow_the_log(client, manager, calls):
     assert _names(client, "?campaign=spring") == {"Ada", "Ben"}
     assert _names(client, "?outcome=booked") == {"Ada", "Cyd"}
     assert _names(client, "?campaign=spring&outcome=booked") == {"Ada"}
-    since = (timezone.now() - dt.timedelta(days=5)).date().isoformat()
-    until = (timezone.now() - dt.timedelta(days=1)).date().isoformat()
+    ada_made = Call.objects.get(pk=calls["ada"].pk).created_at  # the days count from it, even across midnight
+    since = timezone.localtime(ada_made - dt.timedelta(days=5)).date().isoformat()
+    until = timezone.localtime(ada_made - dt.timedelta(days=1)).date().isoformat()
     assert _names(client, f"?since={since}") == {"Ada", "Ben"}
     assert _names(client, f"?since={since}&until={until}") == {"Ben"}
 
