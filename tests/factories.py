@@ -10,6 +10,7 @@ from campaigns.models import Campaign, CampaignLead, Script
 from campaigns.scripts import save_new_version
 from crm.models import Availability, Lead, Rep
 from crm.roles import REPS
+from dialer.windows import timezone_value_inside
 
 _serial = itertools.count(1)
 
@@ -44,6 +45,16 @@ def campaign(slug: str | None = None, **fields) -> Campaign:
 def lead(phone: str | None = None, timezone: str = "America/New_York", **fields) -> Lead:
     number = phone or f"+1201555{next(_serial) % 10000:04d}"
     return Lead.objects.create(phone=number, timezone=timezone, first_name=fields.pop("first_name", "Pat"), **fields)
+
+
+ROUND_THE_WORLD = ("America/New_York", "Europe/London", "Asia/Tokyo", "Australia/Sydney", "America/Los_Angeles")
+
+
+def open_zone(campaign_: Campaign, span: dt.timedelta = dt.timedelta(minutes=5)) -> str:
+    """A zone of ROUND_THE_WORLD inside `campaign_`'s calling window now and still `span` later, for a test that
+    dials on the real clock like the server: a window closing between the claim and the dial would block it."""
+    now = dt.datetime.now(dt.UTC)
+    return next(z for z in ROUND_THE_WORLD if all(timezone_value_inside(z, campaign_, t) for t in (now, now + span)))
 
 
 def hopper_entry(campaign_: Campaign, lead_: Lead | None = None, **fields) -> CampaignLead:

@@ -1,5 +1,4 @@
 """Simulated telephony behaves like Twilio towards Parley: signed callbacks over HTTP, personas, AMD, hang-up."""
-import datetime as dt
 import sys
 import time
 import types
@@ -7,18 +6,14 @@ import types
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
-from django.utils import timezone
 
 from campaigns.models import CampaignLead
 from crm.models import Call
 from dialer.claims import claim_due_leads
-from dialer.windows import timezone_value_inside
 from tests import factories
 from voice.telephony import get_telephony
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ZONES = ("America/New_York", "Europe/London", "Asia/Tokyo", "Australia/Sydney", "America/Los_Angeles")
-SPAN = dt.timedelta(minutes=5)  # longer than a test takes
 
 
 @pytest.fixture
@@ -33,15 +28,9 @@ def sim(settings, live_server, eager):
         time.sleep(0.01)
 
 
-def open_zone(campaign) -> str:
-    """A zone where it is calling time right now and for the test's span (the test runs on the real clock, like
-    the server): a window that closes between the claim and the dial would block the call."""
-    now = timezone.now()
-    return next(z for z in ZONES if all(timezone_value_inside(z, campaign, t) for t in (now, now + SPAN)))
-
-
 def dial(campaign, persona: str) -> int:
-    factories.hopper_entry(campaign, factories.lead(timezone=open_zone(campaign), attributes={"persona": persona}))
+    lead = factories.lead(timezone=factories.open_zone(campaign), attributes={"persona": persona})
+    factories.hopper_entry(campaign, lead)
     [call_id] = claim_due_leads(campaign.pk)  # on commit: place_call (eager) -> simulated line
     return call_id
 

@@ -1,23 +1,17 @@
 """`make serve` alone dials: without a broker the web process runs the dialer's beat (tick, sweep) itself."""
 import asyncio
-import datetime as dt
 import threading
 import time
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from campaigns.models import Campaign
 from config.asgi import application
 from crm.models import Call
 from dialer import inprocess, pacing, windows
-from dialer.windows import timezone_value_inside
 from tests import factories
 from voice.telephony import get_telephony
-
-ZONES = ("America/New_York", "Europe/London", "Asia/Tokyo", "Australia/Sydney", "America/Los_Angeles")
-SPAN = dt.timedelta(minutes=5)  # longer than the test can take
 
 
 def _scheduler_threads() -> list[threading.Thread]:
@@ -116,8 +110,7 @@ def _connections_to_test_database() -> int:
 def test_a_started_campaign_is_dialed_and_settled_with_only_the_scheduler_running(sim_line):
     campaign = factories.campaign(status=Campaign.Status.RUNNING, calls_per_second=100, max_concurrency=10)
     pacing.reset(campaign.pk)
-    now = timezone.now()  # a zone inside the window now and for the test's span (the scheduler ticks on the real clock)
-    zone = next(z for z in ZONES if all(timezone_value_inside(z, campaign, t) for t in (now, now + SPAN)))
+    zone = factories.open_zone(campaign)  # the scheduler ticks on the real clock
     for _ in range(3):
         factories.hopper_entry(campaign, factories.lead(timezone=zone, attributes={"persona": "no_answer"}))
     before = _connections_to_test_database()
