@@ -128,7 +128,12 @@ def mark_media_started(call_id: int) -> None:
     now = timezone.now()
     with transaction.atomic():
         Call.objects.filter(pk=call_id).update(media_started_at=now, answered_at=Coalesce("answered_at", now))
-        Call.objects.filter(pk=call_id, status__in=Call.ACTIVE_STATUSES).update(status=Call.Status.IN_PROGRESS)
+        _to_in_progress(call_id)
+
+
+def _to_in_progress(call_id: int) -> None:
+    """A call still active (Call.ACTIVE_STATUSES: queued, dialing, ringing) moves to in-progress; others stay."""
+    Call.objects.filter(pk=call_id, status__in=Call.ACTIVE_STATUSES).update(status=Call.Status.IN_PROGRESS)
 
 
 def save_turn(call_id: int, **fields: Any) -> None:
@@ -166,11 +171,11 @@ def save_call_end(call_id: int, outcome: str, error: str, recording: bytes | Non
         if call.media_ended_at is not None:
             return  # only this function sets it: an earlier try of this very write committed
         if recording:
-            field = call.recording
-            name = field.field.generate_filename(call, f"call-{call_id}.wav")
+            field, filename = call.recording, f"call-{call_id}.wav"
+            name = field.field.generate_filename(call, filename)
             if field.storage.exists(name):  # no committed row names it, so a failed try wrote it
                 field.storage.delete(name)
-            field.save(f"call-{call_id}.wav", ContentFile(recording), save=False)
+            field.save(filename, ContentFile(recording), save=False)
         call.outcome = outcome
         call.error = (call.error + "\n" + error).strip() if error else call.error
         call.media_ended_at = timezone.now()
@@ -220,7 +225,7 @@ def claim_media(call_id: int, call_sid: str, at: dt.datetime) -> bool:
             unsaved = live.filter(Q(provider_sid__isnull=True) | Q(provider_sid=""))
             claimed = unsaved.update(provider_sid=call_sid, **claim)
         if claimed:
-            Call.objects.filter(pk=call_id, status__in=Call.ACTIVE_STATUSES).update(status=Call.Status.IN_PROGRESS)
+            _to_in_progress(call_id)
             return True
     return Call.objects.filter(pk=call_id, provider_sid=call_sid, media_started_at=at).exists()
 
